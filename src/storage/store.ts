@@ -1,0 +1,40 @@
+import type { Series } from './series.js';
+
+/** One result of `find`: a branch (a directory of metrics) or a leaf (a metric with data). */
+export interface MetricNode {
+  path: string;
+  isLeaf: boolean;
+}
+
+/** Points for one metric, parallel arrays in any order; the store keeps the last value written per slot. */
+export interface MetricPoints {
+  metric: string;
+  timestamps: number[];
+  values: number[];
+}
+
+/** Raw data of one metric as the store holds it; `values` NaN where no point was written. */
+export interface FetchResult {
+  metric: string;
+  start: number;
+  end: number;
+  step: number;
+  values: Float64Array;
+  xFilesFactor: number;
+  aggregationMethod: string;
+}
+
+/**
+ * A storage engine (whisper files, ClickHouse). Every implementation passes the same test suite.
+ * `fetch` returns data as stored: the caller overlays the cache and builds Series.
+ */
+export interface Store {
+  find(pattern: string): AsyncIterable<MetricNode>;
+  fetch(metric: string, from: number, until: number, now: number): Promise<FetchResult | null>;
+  /** Writes points of one metric, creating it (from the schemas) when it does not exist yet. */
+  write(batch: MetricPoints): Promise<void>;
+  /** True when the metric exists in the store. */
+  exists(metric: string): Promise<boolean>;
+}
+
+export type { Series };
