@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyConfigText, defaultConfig } from './config.js';
+
+test('config file overrides defaults in carbon.conf style', () => {
+  const c = applyConfigText(
+    defaultConfig(),
+    '[server]\ndata_dir = /var/lib/graphite/whisper\n[cache]\nmax_cache_size = 1000000\nmax_creates_per_minute = inf\nwal_fsync = no\n[listeners]\nudp_port = 0\n',
+    'c.conf',
+  );
+  assert.equal(c.server.dataDir, '/var/lib/graphite/whisper');
+  assert.equal(c.cache.maxCacheSize, 1_000_000);
+  assert.equal(c.cache.maxCreatesPerMinute, Number.POSITIVE_INFINITY);
+  assert.equal(c.cache.walFsync, false);
+  assert.equal(c.listeners.udpPort, 0);
+  assert.equal(c.listeners.linePort, 2003);
+});
+
+test('config errors name the option and the bad value', () => {
+  const bad: Array<[string, RegExp]> = [
+    ['[nope]\nx=1', /unknown section \[nope\]/],
+    ['[server]\ndatadir = x', /\[server\] datadir: unknown option/],
+    ['[listeners]\nhttp_port = eighty', /http_port: got 'eighty'/],
+    ['[listeners]\nhttp_port = 70000', /listeners\.http_port got 70000/],
+    ['[cache]\nwal_fsync = maybe', /wal_fsync: got 'maybe'; want true or false/],
+    ['[cache]\nwrite_strategy = fastest', /write_strategy got 'fastest'/],
+    ['[cache]\nmax_cache_size = -5', /max_cache_size: got '-5'/],
+  ];
+  for (const [text, re] of bad) assert.throws(() => applyConfigText(defaultConfig(), text, 'c.conf'), re, text);
+});

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { type IniSection, parseIni } from './ini.js';
+
+/**
+ * Carbonado's own configuration: one INI file in carbon.conf's dialect (docs/config.md lists every option
+ * with its default). Flags override the file; the file overrides the defaults below.
+ */
+export interface CarbonadoConfig {
+  server: {
+    /** The whisper root. Pointed at an existing Graphite whisper directory, it is served as is. */
+    dataDir: string;
+    /** Directory holding storage-schemas.conf / storage-aggregation.conf; empty for the shipped defaults. */
+    schemasDir: string;
+    bind: string;
+    /** Names this process in its self-metrics: carbon.agents.<instance>.* */
+    instance: string;
+  };
+  listeners: { linePort: number; udpPort: number; picklePort: number; httpPort: number };
+  ingest: {
+    /** Longest plaintext line accepted, bytes; longer ones are dropped whole and counted. */
+    maxLineLength: number;
+    /** Largest pickle frame accepted, bytes (carbon's MAX_MESSAGE_SIZE? it has none; 1 MiB is generous). */
+    maxPickleFrame: number;
+    /** Points stamped further than this into the future are refused, seconds. */
+    maxFutureSeconds: number;
+  };
+  cache: {
+    /** carbon's MAX_CACHE_SIZE, in points; Infinity for no limit. */
+    maxCacheSize: number;
+    /** Reading resumes when the cache falls below this fraction of maxCacheSize (carbon: 0.95). */
+    lowWatermark: number;
+    /** carbon's CACHE_WRITE_STRATEGY: max, sorted or naive. */
+    writeStrategy: 'max' | 'sorted' | 'naive';
+    /** carbon's MAX_UPDATES_PER_SECOND; Infinity for no limit. */
+    maxUpdatesPerSecond: number;
+    /** carbon's MAX_CREATES_PER_MINUTE; Infinity for no limit. */
+    maxCreatesPerMinute: number;
+    /** Write-ahead log directory; empty for <dataDir>/.carbonado-wal (hidden, so finders skip it). */
+    walDir: string;
+    /** How often the write-ahead log is written out, ms: the most a kill -9 can lose. 0 turns the log off. */
+    walFlushInterval: number;
+    /** fdatasync each write-out too (survives power loss, not only a killed process). */
+    walFsync: boolean;
+  };
+  carbon: {
+    /** Self-metrics go to <prefix>.agents.<instance>.* as carbon-cache's do. */
+    metricPrefix: string;
+    /** Seconds between self-metric reports; 0 turns them off. */
+    metricInterval: number;
+  };
+  http: {
+    maxTargets: number;
+    maxSeries: number;
+    maxDataPoints: number;
+  };
+}
+
+export function defaultConfig(): CarbonadoConfig {
+  return {
+    server: { dataDir: './data', schemasDir: '', bind: '127.0.0.1', instance: 'a' },
+    listeners: { linePort: 2003, udpPort: 2003, picklePort: 2004, httpPort: 8080 },
+    ingest: { maxLineLength: 4096, maxPickleFrame: 1 << 20, maxFutureSeconds: 86400 * 365 },
+    cache: {
+      maxCacheSize: Number.POSITIVE_INFINITY,
+      lowWatermark: 0.95,
+      writeStrategy: 'sorted',
+      maxUpdatesPerSecond: Number.POSITIVE_INFINITY,
+      maxCreatesPerMinute: Number.POSITIVE_INFINITY,
+      walDir: '',
+      walFlushInterval: 1000,
+      walFsync: true,
+    },
+    carbon: { metricPrefix: 'carbon', metricInterval: 60 },
+    http: { maxTargets: 100, maxSeries: 10_000, maxDataPoints: 50_000_000 },
+  };
+}
+
+type Section = keyof CarbonadoConfig;
+
+/** The file's option names are the snake_case of the fields above, as carbon.conf's are UPPER_SNAKE. */
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function parseValue(current: unknown, text: string, where: string): unknown {
+  if (typeof current === 'number') {
+    const t = text.toLowerCase();
+    if (t === 'inf' || t === 'infinity' || t === 'unlimited') return Number.POSITIVE_INFINITY;
+    const n = Number(text);
+    if (text === '' || !Number.isFinite(n) || n < 0) throw new Error(`${where}: got '${text}'; want a number >= 0 or inf`);
+    return n;
+  }
+  if (typeof current === 'boolean') {
+    const t = text.toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(t)) return true;
+    if (['false', 'no', 'off', '0'].includes(t)) return false;
+    throw new Error(`${where}: got '${text}'; want true or false`);
+  }
+  return text;
+}
+
+/** Applies an INI text onto `config`; unknown sections or options are errors (a typo must not pass). */
+export function applyConfigText(config: CarbonadoConfig, text: string, file: string): CarbonadoConfig {
+  for (const section of parseIni(text, file)) applySection(config, section, file);
+  validateConfig(config);
+  return config;
+}
+
+function applySection(config: CarbonadoConfig, section: IniSection, file: string): void {
+  if (!(section.name in config)) {
+    throw new Error(`${file}: unknown section [${section.name}]; want one of ${Object.keys(config).join(', ')}`);
+  }
+  const target = config[section.name as Section] as Record<string, unknown>;
+  const byOption = new Map(Object.keys(target).map((k) => [snake(k), k]));
+  for (const [option, text] of section.options) {
+    const key = byOption.get(option);
+    const where = `${file} [${section.name}] ${option}`;
+    if (!key) throw new Error(`${where}: unknown option; want one of ${[...byOption.keys()].join(', ')}`);
+    target[key] = parseValue(target[key], text, where);
+  }
+}
+
+export function validateConfig(config: CarbonadoConfig): void {
+  const { cache, listeners } = config;
+  if (!['max', 'sorted', 'naive'].includes(cache.writeStrategy))
+    throw new Error(`cache.write_strategy got '${cache.writeStrategy}'; want max, sorted or naive`);
+  if (cache.lowWatermark <= 0 || cache.lowWatermark > 1)
+    throw new Error(`cache.low_watermark got ${cache.lowWatermark}; want a fraction in (0, 1]`);
+  for (const [name, port] of Object.entries(listeners)) {
+    if (!Number.isInteger(port) || port > 65535) throw new Error(`listeners.${snake(name)} got ${port}; want 0-65535`);
+  }
+}
+
+export function loadConfigFile(path: string, config = defaultConfig()): CarbonadoConfig {
+  return applyConfigText(config, readFileSync(path, 'utf8'), path);
+}
