@@ -1,0 +1,73 @@
+import type { Datapoints } from '../../query/consolidate.js';
+import { toWallClock } from '../../query/time/zone.js';
+import type { Series } from '../../storage/series.js';
+import { pyFloat, pyJsonString } from './python.js';
+
+/**
+ * The body of graphite-web 1.1.8's renderViewJson: `json.dumps` of
+ * [{"target": name, "tags": {...}, "datapoints": [[value, timestamp], ...]}] with NaN/None as null and
+ * ±Infinity as ±1e9999 (upstream's string replace). `noNullPoints` drops null points and then any
+ * series left without points.
+ */
+export function renderJson(seriesList: Series[], points: Datapoints[], noNullPoints: boolean): string {
+  const out: string[] = [];
+  for (let s = 0; s < seriesList.length; s++) {
+    const series = seriesList[s];
+    const { values, timestamps } = points[s];
+    const dps: string[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (noNullPoints && Number.isNaN(v)) continue;
+      dps.push(`[${jsonValue(v)}, ${timestamps[i]}]`);
+    }
+    if (noNullPoints && dps.length === 0) continue;
+    const tags = Object.entries(series.tags)
+      .map(([k, v]) => `${pyJsonString(k)}: ${pyJsonString(v)}`)
+      .join(', ');
+    out.push(
+      `{"target": ${pyJsonString(series.name)}, "tags": {${tags}}, "datapoints": [${dps.join(', ')}]}`,
+    );
+  }
+  return `[${out.join(', ')}]`;
+}
+
+function jsonValue(v: number): string {
+  if (Number.isNaN(v)) return 'null';
+  if (v === Number.POSITIVE_INFINITY) return '1e9999';
+  if (v === Number.NEGATIVE_INFINITY) return '-1e9999';
+  return pyFloat(v);
+}
+
+/**
+ * graphite-web's renderViewCsv: `name,YYYY-MM-DD HH:MM:SS,value` per point, rows ending in CRLF (the
+ * csv module's excel dialect), timestamps on the request's wall clock, an empty field for None, a name
+ * quoted when it holds a comma, quote or line break. CSV ignores maxDataPoints upstream too.
+ */
+export function renderCsv(seriesList: Series[], tz: string): string {
+  let out = '';
+  for (const series of seriesList) {
+    const name = csvField(series.name);
+    for (let i = 0; i < series.values.length; i++) {
+      const v = series.values[i];
+      const w = toWallClock(series.start + i * series.step, tz);
+      const stamp = `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+      out += `${name},${stamp},${Number.isNaN(v) ? '' : csvFloat(v)}\r\n`;
+    }
+  }
+  return out;
+}
+
+// str(float) in Python: repr, but inf and nan spelled Python's way.
+function csvFloat(v: number): string {
+  if (v === Number.POSITIVE_INFINITY) return 'inf';
+  if (v === Number.NEGATIVE_INFINITY) return '-inf';
+  return pyFloat(v);
+}
+
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}

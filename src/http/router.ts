@@ -1,0 +1,39 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Params } from './params.js';
+
+/** What a route sees: parsed parameters, request headers, and the request's clock reading. */
+export interface RouteContext {
+  params: Params;
+  headers: IncomingHttpHeaders;
+  /** Epoch seconds when the request arrived (graphite-web's `now` default). */
+  now: number;
+}
+
+/** What a route answers; the server adds Content-Length and writes it. */
+export interface Reply {
+  status?: number;
+  contentType: string;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (ctx: RouteContext) => Promise<Reply> | Reply;
+
+/**
+ * Exact-path routing with graphite-web's optional trailing slash (its url patterns end in `/?$`), so
+ * `/metrics/find` and `/metrics/find/` are the same route.
+ */
+export class Router {
+  private readonly routes = new Map<string, Handler>();
+
+  /** Registers `handler` for `path` (without trailing slash) and `path/`. */
+  add(path: string, handler: Handler, opts: { trailingSlash?: boolean } = {}): this {
+    this.routes.set(path, handler);
+    if (opts.trailingSlash !== false) this.routes.set(`${path}/`, handler);
+    return this;
+  }
+
+  match(pathname: string): Handler | undefined {
+    return this.routes.get(pathname);
+  }
+}

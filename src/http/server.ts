@@ -1,0 +1,168 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CacheReader } from '../cache/reader.js';
+import type { Service } from '../lifecycle.js';
+import { createLogger, type Logger } from '../log.js';
+import { QueryError } from '../query/errors.js';
+import type { FetchLimits } from '../query/fetch.js';
+import { GlobError } from '../query/glob.js';
+import type { Store } from '../storage/store.js';
+import { HttpError } from './errors.js';
+import { Params } from './params.js';
+import { type Reply, Router } from './router.js';
+import { expandRoute, findRoute, indexRoute } from './routes/metrics.js';
+import { renderRoute } from './routes/render.js';
+import { versionRoute } from './routes/version.js';
+
+/** Per-request caps; each refusal is a 400 naming the cap. */
+export interface HttpLimits extends FetchLimits {
+  /** Most `target` parameters in one /render request. */
+  maxTargets: number;
+  /** Largest request body (urlencoded POST form) in bytes. */
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: HttpLimits = {
+  maxTargets: 100,
+  maxSeries: 10_000,
+  maxDataPoints: 10_000_000,
+  maxBodyBytes: 1 << 20,
+};
+
+export interface HttpServerOptions {
+  host: string;
+  /** 0 picks a free port; read it from address() after start(). */
+  port: number;
+  store: Store;
+  cache: CacheReader;
+  limits?: Partial<HttpLimits>;
+  /** graphite-web's TIME_ZONE: the zone of day references in from/until and of CSV timestamps. */
+  timeZone?: string;
+  /** Step for metrics that exist only in the cache (carbon's default schema is 60 s). */
+  cacheOnlyStep?: (metric: string) => number;
+  /** The clock, epoch seconds (tests pin it). */
+  clock?: () => number;
+  logger?: Logger;
+}
+
+/** The HTTP API as a Service, with the bound address once started. */
+export interface HttpService extends Service {
+  address(): AddressInfo;
+}
+
+/**
+ * graphite-web's HTTP API on plain node:http: /render, /metrics/find, /metrics/expand,
+ * /metrics/index.json, /version. One handler turns errors into responses: an HttpError, QueryError or
+ * GlobError is its status (400) with the message as text; anything else is a logged 500.
+ */
+export function createHttpServer(opts: HttpServerOptions): HttpService {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const timeZone = opts.timeZone ?? 'UTC';
+  const clock = opts.clock ?? (() => Math.floor(Date.now() / 1000));
+  const log = opts.logger ?? createLogger('http');
+  const counts = { requests: 0, errors4xx: 0, errors5xx: 0 };
+
+  const find = findRoute(opts.store, opts.cache, timeZone);
+  const router = new Router()
+    .add(
+      '/render',
+      renderRoute({
+        store: opts.store,
+        cache: opts.cache,
+        timeZone,
+        maxTargets: limits.maxTargets,
+        limits,
+        cacheOnlyStep: opts.cacheOnlyStep ?? (() => 60),
+      }),
+    )
+    .add('/metrics/find', find)
+    .add('/metrics', find)
+    .add('/metrics/expand', expandRoute(opts.store, opts.cache))
+    .add('/metrics/index.json', indexRoute(opts.store, opts.cache), { trailingSlash: false })
+    .add('/version', versionRoute);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    counts.requests++;
+    let reply: Reply;
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const handler = router.match(url.pathname);
+      if (!handler) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
+      const body = await readForm(req, limits.maxBodyBytes);
+      reply = await handler({
+        params: new Params(url.searchParams, body),
+        headers: req.headers,
+        now: clock(),
+      });
+    } catch (err) {
+      reply = errorReply(err, req, log);
+    }
+    const status = reply.status ?? 200;
+    if (status >= 500) counts.errors5xx++;
+    else if (status >= 400) counts.errors4xx++;
+    const body = Buffer.from(reply.body);
+    res.writeHead(status, {
+      ...reply.headers,
+      'Content-Type': reply.contentType,
+      'Content-Length': body.length,
+    });
+    res.end(body);
+  };
+
+  const server = http.createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 65_000; // longer than common proxies' idle timeout, so they close first
+  let started: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+
+  return {
+    name: 'http',
+    start() {
+      started ??= new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.port, opts.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return started;
+    },
+    stop() {
+      if (!started) return Promise.resolve();
+      stopped ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      return stopped;
+    },
+    stats: () => ({ ...counts }),
+    address() {
+      const a = server.address();
+      if (!a || typeof a === 'string') throw new Error('BUG: http server address() before start()');
+      return a;
+    },
+  };
+}
+
+function errorReply(err: unknown, req: IncomingMessage, log: Logger): Reply {
+  if (err instanceof HttpError || err instanceof QueryError || err instanceof GlobError) {
+    const status = err instanceof HttpError ? err.status : 400;
+    return { status, contentType: 'text/plain; charset=utf-8', body: `${err.message}\n` };
+  }
+  log.limited('500', `500 on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+  return { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal server error\n' };
+}
+
+// graphite-web reads POSTed form fields as well as the query string (QueryDict.update(request.POST)).
+async function readForm(req: IncomingMessage, maxBytes: number): Promise<URLSearchParams> {
+  if (req.method !== 'POST') return new URLSearchParams();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new HttpError(413, `request body over ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams();
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}

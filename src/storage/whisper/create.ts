@@ -1,0 +1,130 @@
+import { closeSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  type AggregationMethod,
+  encodeHeader,
+  headerSize,
+  isAggregationMethod,
+  POINT_SIZE,
+} from './format.js';
+
+/** One archive to create: a precision (seconds per point) and how many points it keeps. */
+export interface ArchiveSpec {
+  secondsPerPoint: number;
+  points: number;
+}
+
+/** Options of `create`; defaults are whisper.create's (0.5, 'average', preallocated with zeros). */
+export interface CreateOptions {
+  xFilesFactor?: number;
+  aggregationMethod?: string;
+  /** Extend the file without writing zeros (whisper's sparse=True). */
+  sparse?: boolean;
+}
+
+/** A schema that whisper refuses: bad archive list, aggregation method or xFilesFactor. */
+export class WhisperConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WhisperConfigError';
+  }
+}
+
+const MAX_U32 = 0xffffffff;
+
+/**
+ * Checks an archive list the way whisper.validateArchiveList does and returns it sorted by precision
+ * (whisper sorts in place; we return a sorted copy). Rules, in whisper's order, per neighbouring pair:
+ * distinct precisions; the finer precision divides the coarser; the coarser archive covers a longer
+ * time; the finer archive has at least as many points as one coarse point consolidates. Also refuses
+ * what whisper would only fail on later inside struct.pack: non-integer, zero or oversized numbers.
+ */
+export function validateArchiveList(archives: ReadonlyArray<ArchiveSpec>): ArchiveSpec[] {
+  if (archives.length === 0) throw new WhisperConfigError('archive list is empty; want at least one archive');
+  archives.forEach((a, i) => {
+    for (const field of ['secondsPerPoint', 'points'] as const) {
+      const v = a[field];
+      if (!Number.isInteger(v) || v < 1 || v > MAX_U32)
+        throw new WhisperConfigError(`archive ${i}: ${field} is ${v}; want an integer from 1 to ${MAX_U32}`);
+    }
+  });
+  const sorted = archives.map((a) => ({ secondsPerPoint: a.secondsPerPoint, points: a.points }));
+  sorted.sort((a, b) => a.secondsPerPoint - b.secondsPerPoint);
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const a = sorted[i];
+    const b = sorted[i + 1];
+    const show = (x: ArchiveSpec) => `${x.secondsPerPoint}s:${x.points}`;
+    if (a.secondsPerPoint === b.secondsPerPoint)
+      throw new WhisperConfigError(
+        `archives ${i} (${show(a)}) and ${i + 1} (${show(b)}) have the same precision; each must differ`,
+      );
+    if (b.secondsPerPoint % a.secondsPerPoint !== 0)
+      throw new WhisperConfigError(
+        `archive ${i + 1} precision ${b.secondsPerPoint}s is not a multiple of archive ${i} precision ${a.secondsPerPoint}s`,
+      );
+    const retention = a.secondsPerPoint * a.points;
+    const nextRetention = b.secondsPerPoint * b.points;
+    if (!(nextRetention > retention))
+      throw new WhisperConfigError(
+        `archive ${i + 1} (${show(b)}) covers ${nextRetention}s, not more than archive ${i} (${show(a)}) with ${retention}s`,
+      );
+    const perConsolidation = b.secondsPerPoint / a.secondsPerPoint;
+    if (a.points < perConsolidation)
+      throw new WhisperConfigError(
+        `archive ${i + 1} consolidates ${perConsolidation} points of archive ${i} but archive ${i} has only ${a.points}`,
+      );
+  }
+  return sorted;
+}
+
+/** Checks an aggregation method name and an xFilesFactor as whisper's header writer does. */
+export function validateAggregation(aggregationMethod: string, xFilesFactor: number): AggregationMethod {
+  if (!isAggregationMethod(aggregationMethod))
+    throw new WhisperConfigError(
+      `unknown aggregation method '${aggregationMethod}'; want average, sum, last, max, min, avg_zero, absmax or absmin`,
+    );
+  if (!(xFilesFactor >= 0 && xFilesFactor <= 1))
+    throw new WhisperConfigError(`xFilesFactor ${xFilesFactor} is not between 0 and 1`);
+  return aggregationMethod;
+}
+
+const ZEROES = Buffer.alloc(1 << 16);
+
+/**
+ * Creates a whisper file at `path` (which must not exist), like whisper.create: header, then every
+ * archive preallocated with zero bytes. Everything is validated before the file is opened; if writing
+ * fails half way, the partial file is removed.
+ */
+export function create(
+  path: string,
+  archives: ReadonlyArray<ArchiveSpec>,
+  options: CreateOptions = {},
+): void {
+  const xFilesFactor = options.xFilesFactor ?? 0.5;
+  const method = validateAggregation(options.aggregationMethod ?? 'average', xFilesFactor);
+  const sorted = validateArchiveList(archives);
+  const header = encodeHeader(method, xFilesFactor, sorted);
+  let total = headerSize(sorted.length);
+  for (const a of sorted) total += a.points * POINT_SIZE;
+  if (total > Number.MAX_SAFE_INTEGER || total - POINT_SIZE > MAX_U32)
+    throw new WhisperConfigError(`archives need ${total} bytes; whisper offsets are 32-bit`);
+  // 'wx' fails if the file exists, like whisper's "File %s already exists!", without a race.
+  const fd = openSync(path, 'wx');
+  let open = true;
+  try {
+    writeSync(fd, header, 0, header.length, 0);
+    if (options.sparse) {
+      ftruncateSync(fd, total);
+    } else {
+      for (let at = header.length; at < total; ) {
+        const n = Math.min(ZEROES.length, total - at);
+        at += writeSync(fd, ZEROES, 0, n, at);
+      }
+    }
+    open = false;
+    closeSync(fd); // close can fail too (ENOSPC on NFS): then the file is removed like any other failure
+  } catch (err) {
+    if (open) closeSync(fd);
+    unlinkSync(path);
+    throw err;
+  }
+}

@@ -1,0 +1,243 @@
+import { closeSync, type Dirent, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { compileGlob, type GlobMatcher, splitSegments } from '../../query/glob.js';
+import type { FetchResult, MetricNode, MetricPoints, Store } from '../store.js';
+import { type ArchiveSpec, create } from './create.js';
+import { fetchFd } from './fetch.js';
+import { readHeader, type WhisperHeader } from './format.js';
+import { info } from './info.js';
+import { encodeMetricPath, normalizeTagged } from './tagged.js';
+import { updateMany } from './update.js';
+
+/** How a new metric's file is laid out (from storage-schemas.conf and storage-aggregation.conf). */
+export interface WhisperSchema {
+  archives: ArchiveSpec[];
+  xFilesFactor: number;
+  aggregationMethod: string;
+}
+
+/** Options of WhisperStore. */
+export interface WhisperStoreOptions {
+  /** The data directory (carbon's LOCAL_DATA_DIR): metric a.b.c lives in <root>/a/b/c.wsp. */
+  root: string;
+  /** The schema for a metric that does not exist yet. */
+  schemaFor: (metric: string) => WhisperSchema;
+  /** Create files sparse instead of zero-filled (carbon's WHISPER_SPARSE_CREATE). */
+  sparse?: boolean;
+  /** Epoch seconds used as whisper's `now` on write; defaults to the wall clock. */
+  clock?: () => number;
+}
+
+/**
+ * The file of `metric` under `root`: dots become directories, `.wsp` is appended, tagged names go to
+ * carbon's `_tagged/` hashed layout. Throws for a name that could escape `root` or is not a path:
+ * empty segments, '.' or '..' segments, '/', '\\' or NUL.
+ */
+export function metricPath(root: string, metric: string): string {
+  const bad = (why: string): never => {
+    throw new Error(`invalid metric name '${metric.replace(/\0/g, '\\0')}': ${why}`);
+  };
+  if (metric.length === 0) bad('empty');
+  const nul = metric.indexOf('\0');
+  if (nul >= 0) bad(`NUL at position ${nul}`);
+  if (metric.includes(';')) return join(root, `${encodeMetricPath(normalizeTagged(metric))}.wsp`);
+  for (const ch of ['/', '\\']) {
+    const at = metric.indexOf(ch);
+    if (at >= 0) bad(`'${ch}' at position ${at}`);
+  }
+  const segments = metric.split('.');
+  let position = 0;
+  for (const s of segments) {
+    if (s.length === 0) bad(`empty segment at position ${position}`);
+    position += s.length + 1;
+  }
+  return join(root, `${segments.join(sep)}.wsp`);
+}
+
+/** The whisper file store: one .wsp file per metric under a root directory. */
+export class WhisperStore implements Store {
+  readonly root: string;
+  private readonly schemaFor: (metric: string) => WhisperSchema;
+  private readonly sparse: boolean;
+  private readonly clock: () => number;
+
+  constructor(options: WhisperStoreOptions) {
+    this.root = options.root;
+    this.schemaFor = options.schemaFor;
+    this.sparse = options.sparse ?? false;
+    this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** Writes the points, creating the file from the schema first when needed (mkdir -p). */
+  async write(batch: MetricPoints): Promise<void> {
+    if (batch.timestamps.length === 0) return;
+    const path = metricPath(this.root, batch.metric);
+    if (!existsSync(path)) {
+      const schema = this.schemaFor(batch.metric);
+      mkdirSync(dirname(path), { recursive: true });
+      try {
+        create(path, schema.archives, {
+          xFilesFactor: schema.xFilesFactor,
+          aggregationMethod: schema.aggregationMethod,
+          sparse: this.sparse,
+        });
+      } catch (err) {
+        // Another writer created it between our check and our create: use theirs.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    const { timestamps, values } = lastWriteWins(batch.timestamps, batch.values);
+    updateMany(path, timestamps, values, this.clock());
+  }
+
+  /** Raw data of `metric` (whisper.fetch), or null when it does not exist or the range is out of retention. */
+  async fetch(metric: string, from: number, until: number, now: number): Promise<FetchResult | null> {
+    const path = metricPath(this.root, metric);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    try {
+      const header = readHeader(fd, path);
+      const series = fetchFd(fd, header, from, until, now);
+      if (!series) return null;
+      return {
+        metric,
+        ...series,
+        xFilesFactor: header.xFilesFactor,
+        aggregationMethod: header.aggregationMethod,
+      };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** True when the metric's file exists. */
+  async exists(metric: string): Promise<boolean> {
+    return existsSync(metricPath(this.root, metric));
+  }
+
+  /** The metric's header (whisper.info), or null when it does not exist. */
+  async info(metric: string): Promise<WhisperHeader | null> {
+    return info(metricPath(this.root, metric));
+  }
+
+  /**
+   * Branches and leaves matching a Graphite glob, as graphite-web's StandardFinder finds them: a
+   * directory is a branch, a .wsp file a leaf, a name that is both is reported once as each. A
+   * tagged name (containing ';') is looked up at its hashed path. Sorted by path, branches first.
+   */
+  async *find(pattern: string): AsyncIterable<MetricNode> {
+    const found = new Map<string, MetricNode>();
+    const add = (path: string, isLeaf: boolean) => {
+      const key = `${isLeaf ? 'l' : 'b'}${path}`;
+      if (!found.has(key)) found.set(key, { path, isLeaf });
+    };
+    if (!pattern.startsWith('_tagged.') && pattern.includes(';')) {
+      // StandardFinder: try the hashed and the readable encodings of the name as given.
+      for (const hashOnly of [true, false]) {
+        if (isFile(join(this.root, `${encodeMetricPath(pattern, hashOnly)}.wsp`))) add(pattern, true);
+      }
+    } else {
+      // graphite-web drops backslashes (escapes) before matching.
+      const segments = splitSegments(pattern.replaceAll('\\', ''));
+      this.walk(this.root, [], segments.map(compileGlob), 0, add);
+    }
+    const nodes = [...found.values()].sort((a, b) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : Number(a.isLeaf) - Number(b.isLeaf),
+    );
+    yield* nodes;
+  }
+
+  private walk(
+    dir: string,
+    prefix: string[],
+    matchers: GlobMatcher[],
+    depth: number,
+    add: (path: string, isLeaf: boolean) => void,
+  ): void {
+    const glob = matchers[depth];
+    const last = depth === matchers.length - 1;
+    const subdirs: string[] = [];
+    const leaves: string[] = [];
+    if (glob.isLiteral) {
+      // No wildcard: stat the candidates instead of listing the directory (as _find_paths does).
+      for (const name of glob.literals) {
+        // A literal segment is joined to a path: never let '', '/' or NUL walk elsewhere.
+        if (name === '' || /[/\0]/.test(name)) continue;
+        if (isDir(join(dir, name))) subdirs.push(name);
+        if (last && isFile(join(dir, `${name}.wsp`))) leaves.push(name);
+      }
+    } else {
+      for (const entry of list(dir)) {
+        const kind = entryKind(dir, entry);
+        if (kind === 'dir' && glob.test(entry.name)) subdirs.push(entry.name);
+        else if (kind === 'file' && last && entry.name.endsWith('.wsp')) {
+          const stem = entry.name.slice(0, -4);
+          if (glob.test(stem)) leaves.push(stem);
+        }
+      }
+    }
+    if (!last) {
+      for (const name of subdirs) this.walk(join(dir, name), [...prefix, name], matchers, depth + 1, add);
+      return;
+    }
+    // StandardFinder skips results whose own name is hidden (a leading '.').
+    for (const name of subdirs) if (!name.startsWith('.')) add([...prefix, name].join('.'), false);
+    for (const name of leaves) if (!name.startsWith('.')) add([...prefix, name].join('.'), true);
+  }
+}
+
+/** Keeps the last value given for each timestamp, as carbon's cache does before whisper sees them. */
+function lastWriteWins(timestamps: number[], values: number[]): { timestamps: number[]; values: number[] } {
+  if (values.length !== timestamps.length)
+    throw new RangeError(
+      `${timestamps.length} timestamps but ${values.length} values; want one value per timestamp`,
+    );
+  const seen = new Map<number, number>();
+  let duplicate = false;
+  for (let i = 0; i < timestamps.length; i++) {
+    const t = Math.trunc(timestamps[i]);
+    if (seen.has(t)) duplicate = true;
+    seen.set(t, i);
+  }
+  if (!duplicate) return { timestamps, values };
+  const ts: number[] = [];
+  const vs: number[] = [];
+  for (const [t, i] of seen) {
+    ts.push(t);
+    vs.push(values[i]);
+  }
+  return { timestamps: ts, values: vs };
+}
+
+function list(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+/** scandir's is_dir()/is_file() follow symlinks; Dirent does not, so resolve links with stat. */
+function entryKind(dir: string, entry: Dirent): 'dir' | 'file' | 'other' {
+  if (entry.isDirectory()) return 'dir';
+  if (entry.isFile()) return 'file';
+  if (entry.isSymbolicLink()) {
+    const st = statSync(join(dir, entry.name), { throwIfNoEntry: false });
+    if (st?.isDirectory()) return 'dir';
+    if (st?.isFile()) return 'file';
+  }
+  return 'other';
+}
+
+function isDir(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}

@@ -1,0 +1,266 @@
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { aggregate } from './aggregate.js';
+import { type ArchiveInfo, MAX_TIMESTAMP, POINT_SIZE, readHeader, type WhisperHeader } from './format.js';
+import { pythonSetOrder } from './pyset-order.js';
+
+// update_many as python3-whisper 1.1.4 does it (whisper.py: update_many, file_update_many,
+// __archive_update_many, __propagate), reproduced step for step so the files come out byte-identical.
+// Scratch buffers are module-level and grow on demand: the writer calls this for every metric it
+// flushes, and allocating per point would dominate.
+
+let sortedTs = new Float64Array(64);
+let sortedVs = new Float64Array(64);
+let order = new Uint32Array(64);
+let aligned = new Float64Array(64);
+let lowerIntervals = new Float64Array(64);
+let uniqueIntervals = new Float64Array(64);
+let runBytes = Buffer.alloc(64 * POINT_SIZE);
+let runStart = new Float64Array(64);
+let runByte = new Uint32Array(65);
+let neighborBuf = Buffer.alloc(64 * POINT_SIZE);
+let neighborValues = new Float64Array(64);
+let neighborKnown = new Uint8Array(64);
+const word = Buffer.alloc(POINT_SIZE);
+
+function ensure(n: number): void {
+  if (sortedTs.length >= n) return;
+  const size = Math.max(n, sortedTs.length * 2);
+  sortedTs = new Float64Array(size);
+  sortedVs = new Float64Array(size);
+  order = new Uint32Array(size);
+  aligned = new Float64Array(size);
+  lowerIntervals = new Float64Array(size);
+  uniqueIntervals = new Float64Array(size);
+  runBytes = Buffer.alloc(size * POINT_SIZE);
+  runStart = new Float64Array(size);
+  runByte = new Uint32Array(size + 1);
+}
+
+/** Python's `a % b` for b > 0: the result takes the sign of the divisor. */
+function pymod(a: number, b: number): number {
+  const r = a % b;
+  return r < 0 ? r + b : r;
+}
+
+/**
+ * Writes points into the whisper file at `path`, like whisper.update_many(path, points, now).
+ * Timestamps are truncated to integers; points older than the file's longest retention are dropped;
+ * points newer than `now` are kept (whisper.update_many keeps them, only update() refuses them).
+ * Two points with the same timestamp: the one given first wins, as in whisper — callers wanting
+ * "last write wins" (carbon's cache) deduplicate before calling.
+ */
+export function updateMany(
+  path: string,
+  timestamps: ArrayLike<number>,
+  values: ArrayLike<number>,
+  now: number,
+): void {
+  if (timestamps.length === 0) return;
+  const fd = openSync(path, 'r+');
+  try {
+    updateManyFd(fd, path, timestamps, values, now);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** updateMany on an open file descriptor; `path` only names the file in errors. */
+export function updateManyFd(
+  fd: number,
+  path: string,
+  timestamps: ArrayLike<number>,
+  values: ArrayLike<number>,
+  now: number,
+): void {
+  const n = timestamps.length;
+  if (values.length !== n)
+    throw new RangeError(`${n} timestamps but ${values.length} values; want one value per timestamp`);
+  if (n === 0) return;
+  ensure(n);
+  // Python sorts newest first (stable), then reverses each archive's share: ascending timestamps,
+  // equal timestamps in reverse input order. Sorting indices by (timestamp asc, index desc) is that.
+  let ascending = true;
+  for (let i = 0; i < n; i++) {
+    const t = Math.trunc(timestamps[i]);
+    if (!(t >= 0 && t <= MAX_TIMESTAMP))
+      throw new RangeError(`point ${i}: timestamp ${timestamps[i]} is outside 0..${MAX_TIMESTAMP}`);
+    order[i] = i;
+    if (i > 0 && t <= Math.trunc(timestamps[i - 1])) ascending = false;
+  }
+  if (!ascending) {
+    order.subarray(0, n).sort((a, b) => Math.trunc(timestamps[a]) - Math.trunc(timestamps[b]) || b - a);
+  }
+  for (let i = 0; i < n; i++) {
+    sortedTs[i] = Math.trunc(timestamps[order[i]]);
+    sortedVs[i] = +values[order[i]];
+  }
+
+  const header = readHeader(fd, path);
+  const archives = header.archives;
+  now = Math.trunc(now);
+  let archiveIndex = 0;
+  let groupEnd = n; // exclusive end of the current archive's points, walking newest to oldest
+  let k = n - 1;
+  for (; k >= 0; k--) {
+    const age = now - sortedTs[k];
+    while (archives[archiveIndex].retention < age) {
+      if (groupEnd > k + 1) archiveUpdateMany(fd, header, archiveIndex, k + 1, groupEnd);
+      groupEnd = k + 1;
+      archiveIndex++;
+      if (archiveIndex >= archives.length) return; // the rest is older than every archive
+    }
+  }
+  if (groupEnd > 0) archiveUpdateMany(fd, header, archiveIndex, 0, groupEnd);
+}
+
+function readU32(fd: number, position: number): number {
+  readSync(fd, word, 0, 4, position);
+  return word.readUInt32BE(0);
+}
+
+/** __archive_update_many for sortedTs/sortedVs[lo, hi), already in chronological order. */
+function archiveUpdateMany(fd: number, header: WhisperHeader, index: number, lo: number, hi: number): void {
+  const archive = header.archives[index];
+  const step = archive.secondsPerPoint;
+  for (let i = lo; i < hi; i++) aligned[i] = sortedTs[i] - (sortedTs[i] % step);
+
+  // Pack contiguous runs of intervals; of points sharing an interval the last one counts. Like
+  // whisper, a run is closed by the first gap and its start is derived from its last interval; the
+  // `not previousInterval` test makes an interval of 0 (the first step of 1970) never close a run.
+  let runs = 0;
+  let bytes = 0;
+  let runFirstByte = 0;
+  let previous = 0;
+  for (let i = lo; i < hi; i++) {
+    if (i + 1 < hi && aligned[i] === aligned[i + 1]) continue;
+    const interval = aligned[i];
+    if (previous !== 0 && interval !== previous + step) {
+      runStart[runs] = previous - step * ((bytes - runFirstByte) / POINT_SIZE - 1);
+      runByte[runs] = runFirstByte;
+      runs++;
+      runFirstByte = bytes;
+    }
+    runBytes.writeUInt32BE(interval, bytes);
+    runBytes.writeDoubleBE(sortedVs[i], bytes + 4);
+    bytes += POINT_SIZE;
+    previous = interval;
+  }
+  runStart[runs] = previous - step * ((bytes - runFirstByte) / POINT_SIZE - 1);
+  runByte[runs] = runFirstByte;
+  runs++;
+  runByte[runs] = bytes;
+
+  let base = readU32(fd, archive.offset);
+  if (base === 0) base = runStart[0];
+  const archiveEnd = archive.offset + archive.size;
+  for (let r = 0; r < runs; r++) {
+    const offset = archive.offset + pymod(Math.floor((runStart[r] - base) / step) * POINT_SIZE, archive.size);
+    writeWrapped(fd, archive, offset, archiveEnd, runByte[r], runByte[r + 1]);
+  }
+
+  // Propagate to every coarser archive, stopping at the first that takes no point.
+  let higher = archive;
+  for (const lower of header.archives) {
+    if (lower.secondsPerPoint <= archive.secondsPerPoint) continue;
+    const lowerStep = lower.secondsPerPoint;
+    const count = hi - lo;
+    for (let i = 0; i < count; i++) {
+      const t = aligned[lo + i];
+      lowerIntervals[i] = t - (t % lowerStep);
+    }
+    const unique = pythonSetOrder(lowerIntervals, count, uniqueIntervals);
+    let propagated = false;
+    for (let u = 0; u < unique; u++) {
+      if (propagate(fd, header, uniqueIntervals[u], higher, lower)) propagated = true;
+    }
+    if (!propagated) break;
+    higher = lower;
+  }
+}
+
+/**
+ * Writes runBytes[from, to) at `offset`, continuing at the archive's start when it reaches the end.
+ * whisper wraps once and would run into the next archive if a run is longer than the archive (only
+ * possible with far-future points); we keep wrapping inside the archive instead, so the newest
+ * points win their slots and neighbouring archives are never touched.
+ */
+function writeWrapped(
+  fd: number,
+  archive: ArchiveInfo,
+  offset: number,
+  archiveEnd: number,
+  from: number,
+  to: number,
+): void {
+  while (from < to) {
+    const n = Math.min(to - from, archiveEnd - offset);
+    writeSync(fd, runBytes, from, n, offset);
+    from += n;
+    offset = archive.offset;
+  }
+}
+
+/** __propagate: aggregates one lower-archive interval from the higher archive; true if written. */
+function propagate(
+  fd: number,
+  header: WhisperHeader,
+  timestamp: number,
+  higher: ArchiveInfo,
+  lower: ArchiveInfo,
+): boolean {
+  const lowerIntervalStart = timestamp - (timestamp % lower.secondsPerPoint);
+  const higherBase = readU32(fd, higher.offset);
+  let firstOffset = higher.offset;
+  if (higherBase !== 0) {
+    const distance = Math.floor((lowerIntervalStart - higherBase) / higher.secondsPerPoint);
+    firstOffset = higher.offset + pymod(distance * POINT_SIZE, higher.size);
+  }
+  const higherPoints = Math.floor(lower.secondsPerPoint / higher.secondsPerPoint);
+  const relativeFirst = firstOffset - higher.offset;
+  const lastOffset = higher.offset + ((relativeFirst + higherPoints * POINT_SIZE) % higher.size);
+  let length: number;
+  if (firstOffset < lastOffset) {
+    length = lastOffset - firstOffset;
+    if (neighborBuf.length < length) neighborBuf = Buffer.alloc(length);
+    readSync(fd, neighborBuf, 0, length, firstOffset);
+  } else {
+    const tail = higher.offset + higher.size - firstOffset;
+    length = tail + (lastOffset - higher.offset);
+    if (neighborBuf.length < length) neighborBuf = Buffer.alloc(length);
+    readSync(fd, neighborBuf, 0, tail, firstOffset);
+    readSync(fd, neighborBuf, tail, length - tail, higher.offset);
+  }
+  const points = length / POINT_SIZE;
+  if (neighborValues.length < points) {
+    neighborValues = new Float64Array(points);
+    neighborKnown = new Uint8Array(points);
+  }
+  let known = 0;
+  let expected = lowerIntervalStart;
+  for (let i = 0; i < points; i++) {
+    const at = i * POINT_SIZE;
+    if (neighborBuf.readUInt32BE(at) === expected) {
+      neighborValues[i] = neighborBuf.readDoubleBE(at + 4);
+      neighborKnown[i] = 1;
+      known++;
+    } else {
+      neighborValues[i] = 0;
+      neighborKnown[i] = 0;
+    }
+    expected += higher.secondsPerPoint;
+  }
+  if (known === 0) return false;
+  if (!(known / points >= header.xFilesFactor)) return false;
+
+  const value = aggregate(header.aggregationMethod, neighborValues, neighborKnown, points);
+  const lowerBase = readU32(fd, lower.offset);
+  let offset = lower.offset;
+  if (lowerBase !== 0) {
+    const distance = Math.floor((lowerIntervalStart - lowerBase) / lower.secondsPerPoint);
+    offset = lower.offset + pymod(distance * POINT_SIZE, lower.size);
+  }
+  word.writeUInt32BE(lowerIntervalStart, 0);
+  word.writeDoubleBE(value, 4);
+  writeSync(fd, word, 0, POINT_SIZE, offset);
+  return true;
+}

@@ -1,0 +1,240 @@
+// The pure parts of bench/ingest: /proc parsers, the load, the whisper point counter, the ready line,
+// the ratios. The benchmark's figures are only as good as these.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseReadyLine } from '../bench/ingest/carbonado.js';
+import { buildLoad, type LoadShape, pointTimestamp } from '../bench/ingest/load.js';
+import type { RunResult } from '../bench/ingest/measure.js';
+import { parseProcNetTcp, parseProcStatTicks, parseProcStatus } from '../bench/ingest/proc.js';
+import { median, ratios, targets } from '../bench/ingest/report.js';
+import { countLoadPoints, whisperPath } from '../bench/ingest/whisper-check.js';
+
+describe('proc parsers', () => {
+  test('status: VmHWM and VmRSS in bytes', () => {
+    const text = 'Name:\tpython3\nVmPeak:\t  500 kB\nVmHWM:\t   98700 kB\nVmRSS:\t   51200 kB\nThreads:\t3\n';
+    assert.deepEqual(parseProcStatus(text), { peakRss: 98700 * 1024, rss: 51200 * 1024 });
+  });
+  test('status without VmHWM (a zombie) fails naming the field', () => {
+    assert.throws(() => parseProcStatus('Name:\tx\nState:\tZ (zombie)\n'), /no 'VmHWM:' line/);
+  });
+
+  test('stat: utime + stime, counted after the last parenthesis of the command', () => {
+    // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+    const fields = 'S 1 2 3 0 -1 4194304 10 0 0 0 250 75 0 0 20 0 3 0';
+    assert.equal(parseProcStatTicks(`4242 (python3) ${fields}`), 325);
+    assert.equal(parseProcStatTicks(`4242 (a) b (c)) ${fields}`), 325);
+  });
+  for (const bad of ['4242 python3 S 1', '4242 (x) S 1 2 3', '4242 (x) S 1 2 3 0 -1 4 10 0 0 0 ab 7']) {
+    test(`stat must fail: ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => parseProcStatTicks(bad), /\/proc stat/);
+    });
+  }
+
+  test('net/tcp: ports and queues, hex', () => {
+    const text = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:07D3 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0',
+      '   1: 0100007F:07D3 0100007F:A8FD 01 00000000:0001F400 00:00000000 00000000     0        0 2 1 0 20 4 30 10 -1',
+      '   2: 0100007F:A8FD 0100007F:07D3 01 00000A00:00000000 00:00000000 00000000     0        0 3 1 0 20 4 30 10 -1',
+      '',
+    ].join('\n');
+    assert.deepEqual(parseProcNetTcp(text), [
+      { localPort: 2003, remotePort: 0, txQueue: 0, rxQueue: 0 },
+      { localPort: 2003, remotePort: 43261, txQueue: 0, rxQueue: 128000 },
+      { localPort: 43261, remotePort: 2003, txQueue: 2560, rxQueue: 0 },
+    ]);
+  });
+  test('net/tcp must fail on a line without tx:rx, naming the line', () => {
+    assert.throws(
+      () => parseProcNetTcp('header\n 0: 0100007F:07D3 00000000:0000 0A 00000000\n'),
+      /line 2: got/,
+    );
+  });
+});
+
+describe('load', () => {
+  const shape: LoadShape = { metrics: 3, points: 2, step: 10, lastTimestamp: 1000 };
+  test('time-major plaintext, split by metric over connections', () => {
+    const load = buildLoad(shape, 2);
+    assert.equal(
+      load.buffers[0].toString(),
+      'bench.m0.value 0 990\nbench.m2.value 2 990\nbench.m0.value 0.25 1000\nbench.m2.value 2.25 1000\n',
+    );
+    assert.equal(load.buffers[1].toString(), 'bench.m1.value 1 990\nbench.m1.value 1.25 1000\n');
+    assert.equal(load.totalPoints, 6);
+    assert.equal(load.totalBytes, load.buffers[0].length + load.buffers[1].length);
+    assert.equal(pointTimestamp(shape, 0), 990);
+  });
+  test('one connection carries every line', () => {
+    assert.equal(buildLoad(shape, 1).buffers[0].toString().split('\n').length - 1, 6);
+  });
+  const bad: [string, LoadShape, number, RegExp][] = [
+    ['no connection', shape, 0, /connections got 0; want an integer in 1\.\.3/],
+    ['more connections than metrics', shape, 4, /connections got 4/],
+    [
+      'last timestamp off the step',
+      { ...shape, lastTimestamp: 1005 },
+      1,
+      /lastTimestamp got 1005; want a multiple of step 10/,
+    ],
+  ];
+  for (const [name, s, c, re] of bad)
+    test(`must fail: ${name}`, () => assert.throws(() => buildLoad(s, c), re));
+});
+
+/** A one-archive whisper file (whisper.py's layout) with `slots` slots and the given points written. */
+function whisperBytes(step: number, slots: number, points: [number, number][]): Buffer {
+  const b = Buffer.alloc(16 + 12 + slots * 12);
+  b.writeUInt32BE(1, 0); // average
+  b.writeUInt32BE(step * slots, 4);
+  b.writeFloatBE(0.5, 8);
+  b.writeUInt32BE(1, 12);
+  b.writeUInt32BE(28, 16);
+  b.writeUInt32BE(step, 20);
+  b.writeUInt32BE(slots, 24);
+  for (const [ts, v] of points) {
+    const slot = (ts / step) % slots;
+    b.writeUInt32BE(ts, 28 + slot * 12);
+    b.writeDoubleBE(v, 28 + slot * 12 + 4);
+  }
+  return b;
+}
+
+describe('whisper point counter', () => {
+  const shape: LoadShape = { metrics: 10, points: 3, step: 10, lastTimestamp: 1000 };
+  test('counts the load points of a metric and the wrong values among them', () => {
+    // metric 7: values 7, 7.25, 7.5 at 980, 990, 1000; one wrong, one stray point outside the load.
+    const bytes = whisperBytes(10, 20, [
+      [980, 7],
+      [990, 99],
+      [1000, 7.5],
+      [970, 1],
+    ]);
+    assert.deepEqual(countLoadPoints(bytes, shape, 7), { present: 3, wrong: 1 });
+  });
+  test('a preallocated, never written file holds no points', () => {
+    assert.deepEqual(countLoadPoints(whisperBytes(10, 20, []), shape, 0), { present: 0, wrong: 0 });
+  });
+  test('a point overwritten by a later interval in the same slot no longer counts', () => {
+    // 20 slots of 10 s: 1190 lands in 990's slot.
+    assert.deepEqual(countLoadPoints(whisperBytes(10, 20, [[990, 0.25]]), shape, 0).present, 1);
+    assert.deepEqual(countLoadPoints(whisperBytes(10, 20, [[1190, 0.25]]), shape, 0).present, 0);
+  });
+  test('must fail: a file shorter than one archive header', () => {
+    assert.throws(() => countLoadPoints(Buffer.alloc(20), shape, 0), /file of 20 bytes; want at least 28/);
+  });
+  test('must fail: an archive running past the end of the file', () => {
+    assert.throws(
+      () => countLoadPoints(whisperBytes(10, 20, []).subarray(0, 100), shape, 0),
+      /runs past the file's 100 bytes/,
+    );
+  });
+  test('must fail: an archive whose precision is not the load step', () => {
+    assert.throws(
+      () => countLoadPoints(whisperBytes(60, 20, []), shape, 0),
+      /secondsPerPoint got 60; want the load's step 10/,
+    );
+  });
+  test('path: dots become directories', () => {
+    assert.equal(whisperPath('/d', 'bench.m1.value'), '/d/bench/m1/value.wsp');
+  });
+});
+
+describe('ready line', () => {
+  test('ports from the ready line; other lines are not it', () => {
+    assert.deepEqual(parseReadyLine('carbonado ready {"line":40001,"udp":40002,"pickle":0,"http":40004}'), {
+      line: 40001,
+      udp: 40002,
+      pickle: 0,
+      http: 40004,
+    });
+    assert.equal(parseReadyLine('2026-01-01T00:00:00Z INFO [serve] loading schemas'), null);
+  });
+  const bad: [string, RegExp][] = [
+    ['carbonado ready {"line":1', /column 17: got "\{\\"line\\":1"; want a JSON object/],
+    ['carbonado ready {"line":1,"udp":2,"pickle":3}', /'http' got undefined; want a port/],
+    ['carbonado ready {"line":70000,"udp":2,"pickle":3,"http":4}', /'line' got 70000/],
+  ];
+  for (const [line, re] of bad)
+    test(`must fail: ${line}`, () => assert.throws(() => parseReadyLine(line), re));
+});
+
+describe('ratios and targets', () => {
+  const run = (
+    system: string,
+    connections: number,
+    accepted: number,
+    persisted: number | null,
+  ): RunResult => ({
+    system,
+    connections,
+    points: 600_000,
+    bytes: 1,
+    acceptedSeconds: 600_000 / accepted,
+    acceptedPointsPerSecond: accepted,
+    persistedSeconds: persisted === null ? null : 600_000 / persisted,
+    persistedPointsPerSecond: persisted,
+    persistedPoints: 600_000,
+    wrongValues: 0,
+    peakRssBytes: 200e6,
+    cpuSeconds: 2,
+    exitMs: 10,
+    killedOnStop: false,
+  });
+  test('Carbonado over carbon-cache per connection count', () => {
+    const runs = [
+      run('carbon-cache', 1, 60_000, 30_000),
+      run('carbonado', 1, 1_200_000, 450_000),
+      run('carbon-cache', 4, 40_000, 30_000),
+      run('carbonado', 4, 900_000, null),
+    ];
+    const r = ratios(runs);
+    assert.deepEqual(r, [
+      { connections: 1, accepted: 20, persisted: 15, peakRss: 1, cpu: 1 },
+      { connections: 4, accepted: 22.5, persisted: null, peakRss: 1, cpu: 1 },
+    ]);
+    assert.deepEqual(targets(runs, r), {
+      acceptedOneConnectionAtLeast1M: true,
+      persistedAtLeast10xCarbonCache: true,
+    });
+  });
+  test('targets missed are false, not absent', () => {
+    const runs = [run('carbon-cache', 1, 60_000, 30_000), run('carbonado', 1, 999_999, 290_000)];
+    assert.deepEqual(targets(runs, ratios(runs)), {
+      acceptedOneConnectionAtLeast1M: false,
+      persistedAtLeast10xCarbonCache: false,
+    });
+  });
+  test('repeats: ratios of the medians, a timeout ranking below every rate', () => {
+    const runs = [
+      run('carbon-cache', 1, 50_000, 20_000),
+      run('carbon-cache', 1, 70_000, 40_000),
+      run('carbon-cache', 1, 60_000, 30_000),
+      run('carbonado', 1, 900_000, null),
+      run('carbonado', 1, 1_500_000, 600_000),
+      run('carbonado', 1, 1_200_000, 450_000),
+    ];
+    assert.equal(
+      median(runs, 'carbonado', 1, (r) => r.acceptedPointsPerSecond),
+      1_200_000,
+    );
+    assert.equal(
+      median(runs, 'carbonado', 1, (r) => r.persistedPointsPerSecond),
+      450_000,
+    );
+    assert.equal(
+      median(runs, 'carbonado', 4, (r) => r.acceptedPointsPerSecond),
+      undefined,
+    );
+    assert.deepEqual(ratios(runs), [{ connections: 1, accepted: 20, persisted: 15, peakRss: 1, cpu: 1 }]);
+    const allTimedOut = [
+      ...runs.slice(0, 3),
+      run('carbonado', 1, 1e6, null),
+      run('carbonado', 1, 1e6, null),
+    ];
+    assert.equal(
+      median(allTimedOut, 'carbonado', 1, (r) => r.persistedPointsPerSecond),
+      null,
+    );
+  });
+});
