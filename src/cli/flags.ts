@@ -55,7 +55,8 @@ export function parseServeFlags(argv: string[]): { config: CarbonadoConfig; ephe
   if (values['http-port'] !== undefined) config.listeners.httpPort = port('http-port', values['http-port']);
   if (values['line-port'] !== undefined) config.listeners.linePort = port('line-port', values['line-port']);
   if (values['udp-port'] !== undefined) config.listeners.udpPort = port('udp-port', values['udp-port']);
-  if (values['pickle-port'] !== undefined) config.listeners.picklePort = port('pickle-port', values['pickle-port']);
+  if (values['pickle-port'] !== undefined)
+    config.listeners.picklePort = port('pickle-port', values['pickle-port']);
   if (values['metric-interval'] !== undefined) {
     const s = Number(values['metric-interval']);
     if (!Number.isFinite(s) || s < 0) throw new Error(`--metric-interval got '${values['metric-interval']}'`);

@@ -26,5 +26,6 @@ test('config errors name the option and the bad value', () => {
     ['[cache]\nwrite_strategy = fastest', /write_strategy got 'fastest'/],
     ['[cache]\nmax_cache_size = -5', /max_cache_size: got '-5'/],
   ];
-  for (const [text, re] of bad) assert.throws(() => applyConfigText(defaultConfig(), text, 'c.conf'), re, text);
+  for (const [text, re] of bad)
+    assert.throws(() => applyConfigText(defaultConfig(), text, 'c.conf'), re, text);
 });

@@ -17,12 +17,10 @@ export interface CarbonadoConfig {
   };
   listeners: { linePort: number; udpPort: number; picklePort: number; httpPort: number };
   ingest: {
-    /** Longest plaintext line accepted, bytes; longer ones are dropped whole and counted. */
+    /** Longest plaintext line accepted, bytes (twisted's LineReceiver MAX_LENGTH); longer ones are dropped whole and counted. */
     maxLineLength: number;
-    /** Largest pickle frame accepted, bytes (carbon's MAX_MESSAGE_SIZE? it has none; 1 MiB is generous). */
+    /** Largest pickle frame accepted, bytes (carbon's PICKLE_RECEIVER_MAX_LENGTH). */
     maxPickleFrame: number;
-    /** Points stamped further than this into the future are refused, seconds. */
-    maxFutureSeconds: number;
   };
   cache: {
     /** carbon's MAX_CACHE_SIZE, in points; Infinity for no limit. */
@@ -59,7 +57,7 @@ export function defaultConfig(): CarbonadoConfig {
   return {
     server: { dataDir: './data', schemasDir: '', bind: '127.0.0.1', instance: 'a' },
     listeners: { linePort: 2003, udpPort: 2003, picklePort: 2004, httpPort: 8080 },
-    ingest: { maxLineLength: 4096, maxPickleFrame: 1 << 20, maxFutureSeconds: 86400 * 365 },
+    ingest: { maxLineLength: 16384, maxPickleFrame: 1 << 20 },
     cache: {
       maxCacheSize: Number.POSITIVE_INFINITY,
       lowWatermark: 0.95,
@@ -87,7 +85,8 @@ function parseValue(current: unknown, text: string, where: string): unknown {
     const t = text.toLowerCase();
     if (t === 'inf' || t === 'infinity' || t === 'unlimited') return Number.POSITIVE_INFINITY;
     const n = Number(text);
-    if (text === '' || !Number.isFinite(n) || n < 0) throw new Error(`${where}: got '${text}'; want a number >= 0 or inf`);
+    if (text === '' || !Number.isFinite(n) || n < 0)
+      throw new Error(`${where}: got '${text}'; want a number >= 0 or inf`);
     return n;
   }
   if (typeof current === 'boolean') {
@@ -108,7 +107,9 @@ export function applyConfigText(config: CarbonadoConfig, text: string, file: str
 
 function applySection(config: CarbonadoConfig, section: IniSection, file: string): void {
   if (!(section.name in config)) {
-    throw new Error(`${file}: unknown section [${section.name}]; want one of ${Object.keys(config).join(', ')}`);
+    throw new Error(
+      `${file}: unknown section [${section.name}]; want one of ${Object.keys(config).join(', ')}`,
+    );
   }
   const target = config[section.name as Section] as Record<string, unknown>;
   const byOption = new Map(Object.keys(target).map((k) => [snake(k), k]));
@@ -127,7 +128,8 @@ export function validateConfig(config: CarbonadoConfig): void {
   if (cache.lowWatermark <= 0 || cache.lowWatermark > 1)
     throw new Error(`cache.low_watermark got ${cache.lowWatermark}; want a fraction in (0, 1]`);
   for (const [name, port] of Object.entries(listeners)) {
-    if (!Number.isInteger(port) || port > 65535) throw new Error(`listeners.${snake(name)} got ${port}; want 0-65535`);
+    if (!Number.isInteger(port) || port > 65535)
+      throw new Error(`listeners.${snake(name)} got ${port}; want 0-65535`);
   }
 }
 

@@ -45,7 +45,8 @@ export function parseIni(text: string, file = '<config>'): IniSection[] {
       if (close < 0) throw new IniError(file, lineNo, `got '${trimmed}'; want a section header '[name]'`);
       const name = trimmed.slice(1, close).trim();
       if (name === '') throw new IniError(file, lineNo, 'empty section name');
-      if (sections.some((s) => s.name === name)) throw new IniError(file, lineNo, `section '${name}' appears twice`);
+      if (sections.some((s) => s.name === name))
+        throw new IniError(file, lineNo, `section '${name}' appears twice`);
       current = { name, line: lineNo, options: new Map() };
       sections.push(current);
       lastKey = undefined;

@@ -17,7 +17,20 @@ const GOOD: Array<[string, number, number]> = [
   ['1seconds:10minutes', 1, 600],
 ];
 
-const BAD = ['', '60', '60:', ':60', 'ten:60', '10x:1d', '10s:1q', '-10:60', '10s:0', '0:60', '1.5s:1d', '10S:1d'];
+const BAD = [
+  '',
+  '60',
+  '60:',
+  ':60',
+  'ten:60',
+  '10x:1d',
+  '10s:1q',
+  '-10:60',
+  '10s:0',
+  '0:60',
+  '1.5s:1d',
+  '10S:1d',
+];
 
 test('parseRetention reads carbon retention definitions', () => {
   for (const [def, spp, points] of GOOD) {
@@ -26,7 +39,8 @@ test('parseRetention reads carbon retention definitions', () => {
 });
 
 test('parseRetention rejects malformed definitions with the bad part quoted', () => {
-  for (const def of BAD) assert.throws(() => parseRetention(def), /retention|precision|points|unit/, `'${def}'`);
+  for (const def of BAD)
+    assert.throws(() => parseRetention(def), /retention|precision|points|unit/, `'${def}'`);
   assert.throws(() => parseRetention('10x:1d'), /invalid unit 'x'/);
 });
 

@@ -36,7 +36,8 @@ export function parseRetention(def: string): Archive {
   if (DIGITS.test(precisionText)) secondsPerPoint = Number(precisionText);
   else {
     const m = WITH_UNIT.exec(precisionText);
-    if (!m) throw new Error(`invalid precision '${precisionText}' in retention '${def}'; want e.g. 10 or 10s`);
+    if (!m)
+      throw new Error(`invalid precision '${precisionText}' in retention '${def}'; want e.g. 10 or 10s`);
     secondsPerPoint = Number(m[1]) * unitSeconds(m[2], def);
   }
   if (secondsPerPoint <= 0) throw new Error(`precision must be positive in retention '${def}'`);
@@ -68,7 +69,8 @@ export function validateArchives(archives: Archive[]): Archive[] {
     const a = sorted[i];
     const b = sorted[i + 1];
     const where = `archives ${i} and ${i + 1} (${a.secondsPerPoint}:${a.points}, ${b.secondsPerPoint}:${b.points})`;
-    if (a.secondsPerPoint === b.secondsPerPoint) throw new Error(`${where}: two archives with the same precision`);
+    if (a.secondsPerPoint === b.secondsPerPoint)
+      throw new Error(`${where}: two archives with the same precision`);
     if (b.secondsPerPoint % a.secondsPerPoint !== 0)
       throw new Error(`${where}: the lower precision must be a multiple of the higher`);
     if (a.secondsPerPoint * a.points >= b.secondsPerPoint * b.points)

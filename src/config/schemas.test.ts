@@ -102,8 +102,17 @@ test('bad schema files fail with the section named', () => {
   assert.throws(() => parseStorageSchemas('[x]\nretentions = 60:1d\n'), /\[x\].*missing 'pattern'/);
   assert.throws(() => parseStorageSchemas('[x]\npattern = .*\n'), /missing 'retentions'/);
   assert.throws(() => parseStorageSchemas('[x]\npattern = (\nretentions = 60:1d\n'), /bad pattern '\('/);
-  assert.throws(() => parseStorageSchemas('[x]\npattern = .*\nretentions = 60:1d,120:1h\n'), /\[x\].*longer time/);
-  assert.throws(() => parseStorageAggregation('[x]\npattern = .*\nxFilesFactor = 2\n'), /want a number from 0 to 1/);
-  assert.throws(() => parseStorageAggregation('[x]\npattern = .*\naggregationMethod = median\n'), /got 'median'/);
+  assert.throws(
+    () => parseStorageSchemas('[x]\npattern = .*\nretentions = 60:1d,120:1h\n'),
+    /\[x\].*longer time/,
+  );
+  assert.throws(
+    () => parseStorageAggregation('[x]\npattern = .*\nxFilesFactor = 2\n'),
+    /want a number from 0 to 1/,
+  );
+  assert.throws(
+    () => parseStorageAggregation('[x]\npattern = .*\naggregationMethod = median\n'),
+    /got 'median'/,
+  );
   assert.throws(() => loadSchemas('/nonexistent-dir'), /storage-schemas\.conf not found/);
 });

@@ -81,7 +81,8 @@ export function parseStorageSchemas(text: string, file = 'storage-schemas.conf')
     // carbon skips a section without pattern or retentions (logging it); a config error is louder here
     // because a silently skipped rule sends metrics to the wrong retention for years.
     if (!pattern) throw new Error(`${file} [${section.name}] (line ${section.line}): missing 'pattern'`);
-    if (!retentions) throw new Error(`${file} [${section.name}] (line ${section.line}): missing 'retentions'`);
+    if (!retentions)
+      throw new Error(`${file} [${section.name}] (line ${section.line}): missing 'retentions'`);
     let archives: Archive[];
     try {
       archives = validateArchives(parseRetentions(retentions));
@@ -99,7 +100,10 @@ export function parseStorageAggregation(text: string, file = 'storage-aggregatio
     const where = `${file} [${section.name}] (line ${section.line})`;
     const pattern = section.options.get('pattern');
     if (!pattern) throw new Error(`${where}: missing 'pattern'`);
-    const rule: AggregationRule = { name: section.name, pattern: compilePattern(pattern, file, section.name) };
+    const rule: AggregationRule = {
+      name: section.name,
+      pattern: compilePattern(pattern, file, section.name),
+    };
     const xff = section.options.get('xfilesfactor');
     if (xff !== undefined) {
       const x = Number(xff);
@@ -110,7 +114,9 @@ export function parseStorageAggregation(text: string, file = 'storage-aggregatio
     const method = section.options.get('aggregationmethod');
     if (method !== undefined) {
       if (!AGGREGATION_METHODS.includes(method))
-        throw new Error(`${where}: aggregationMethod got '${method}'; want one of ${AGGREGATION_METHODS.join(', ')}`);
+        throw new Error(
+          `${where}: aggregationMethod got '${method}'; want one of ${AGGREGATION_METHODS.join(', ')}`,
+        );
       rule.aggregationMethod = method;
     }
     rules.push(rule);
@@ -152,6 +158,8 @@ export function loadSchemas(dir: string | undefined): SchemaResolver {
   if (!existsSync(schemasFile)) throw new Error(`${schemasFile} not found (--schemas-dir ${dir})`);
   const schemas = parseStorageSchemas(readFileSync(schemasFile, 'utf8'), schemasFile);
   const aggFile = join(dir, 'storage-aggregation.conf');
-  const aggregation = existsSync(aggFile) ? parseStorageAggregation(readFileSync(aggFile, 'utf8'), aggFile) : [];
+  const aggregation = existsSync(aggFile)
+    ? parseStorageAggregation(readFileSync(aggFile, 'utf8'), aggFile)
+    : [];
   return new SchemaResolver(schemas, aggregation);
 }
