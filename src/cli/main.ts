@@ -28,8 +28,6 @@ async function serve(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const server = await startServer(parsed.config, { ephemeralPorts: parsed.ephemeralPorts });
-  // One machine-readable line so scripts and tests know the bound ports without sleeping.
-  process.stdout.write(`carbonado ready ${JSON.stringify(server.ports)}\n`);
   let signals = 0;
   const shutdown = (signal: string) => {
     signals++;
@@ -50,6 +48,9 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Printed after the handlers are in place: whoever reads it may signal at once.
+  // One machine-readable line so scripts and tests know the bound ports without sleeping.
+  process.stdout.write(`carbonado ready ${JSON.stringify(server.ports)}\n`);
 }
 
 async function main(argv: string[]): Promise<void> {

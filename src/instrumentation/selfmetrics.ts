@@ -12,7 +12,18 @@ export interface StatsSource {
 }
 
 /** Stats that are levels, not counts. */
-const GAUGES = new Set(['cache.size', 'cache.queues', 'wal.segments', 'wal.bytes']);
+const GAUGES = new Set([
+  'cache.size',
+  'cache.queues',
+  'connectionsOpen',
+  'paused',
+  'wal.segments',
+  'wal.bytes',
+  'wal.lastFlushMs',
+]);
+
+/** Averages since start that services report; here they are recomputed over the interval instead. */
+const RECOMPUTED = new Set(['pointsPerUpdate', 'avgUpdateTime']);
 
 export class SelfMetrics {
   private last = new Map<string, number>();
@@ -32,7 +43,10 @@ export class SelfMetrics {
 
   start(): void {
     if (this.timer || this.opts.intervalSeconds <= 0) return;
-    this.timer = setInterval(() => this.report(Math.floor(Date.now() / 1000)), this.opts.intervalSeconds * 1000);
+    this.timer = setInterval(
+      () => this.report(Math.floor(Date.now() / 1000)),
+      this.opts.intervalSeconds * 1000,
+    );
     this.timer.unref();
   }
 
@@ -55,6 +69,7 @@ export class SelfMetrics {
     const totals = this.collect();
     const out = new Map<string, number>();
     for (const [k, v] of totals) {
+      if (RECOMPUTED.has(k)) continue;
       if (GAUGES.has(k)) out.set(k, v);
       else {
         out.set(k, v - (this.last.get(k) ?? 0));

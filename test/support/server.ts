@@ -36,7 +36,8 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promis
   );
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout! });
-    const onExit = (code: number | string) => reject(new Error(`server exited (${code}) before ready:\n${err}`));
+    const onExit = (code: number | string) =>
+      reject(new Error(`server exited (${code}) before ready:\n${err}`));
     exited.then(onExit);
     rl.on('line', (line) => {
       const m = /^carbonado ready (\{.*\})$/.exec(line);

@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MetricCache, type PointLog } from './cache.js';
+import { lastPerTimestamp } from './points.js';
+import { createStrategy } from './strategy.js';
+
+function fill(cache: MetricCache, counts: Record<string, number>): void {
+  for (const [name, n] of Object.entries(counts)) for (let i = 0; i < n; i++) cache.add(name, 100 + i, i);
+}
+
+describe('MetricCache', () => {
+  test('peek returns points the moment they are accepted, in arrival order, as copies', () => {
+    const cache = new MetricCache();
+    assert.equal(cache.peek('a.b'), undefined);
+    cache.add('a.b', 20, 2);
+    cache.add('a.b', 10, 1);
+    cache.add('c', 10, 5);
+    const seen = cache.peek('a.b')!;
+    assert.deepEqual(seen, { timestamps: [20, 10], values: [2, 1] });
+    seen.timestamps.push(99);
+    assert.deepEqual(cache.peek('a.b')!.timestamps, [20, 10]);
+    assert.equal(cache.size, 3);
+    assert.equal(cache.queueCount, 2);
+    assert.deepEqual([...cache.names()].sort(), ['a.b', 'c']);
+  });
+
+  test('pop takes all of a metric, sorted by timestamp, the later point of a timestamp winning', () => {
+    const cache = new MetricCache();
+    cache.add('m', 30, 3);
+    cache.add('m', 10, 1);
+    cache.add('m', 20, 2);
+    cache.add('m', 10, 11);
+    cache.add('other', 5, 5);
+    assert.equal(cache.size, 5, 'size counts every accepted point, duplicates included');
+    const batch = cache.pop('m')!;
+    assert.deepEqual(batch.timestamps, [10, 20, 30]);
+    assert.deepEqual(batch.values, [11, 2, 3]);
+    assert.equal(cache.size, 1);
+    assert.equal(cache.queueLength('m'), 0);
+    assert.equal(cache.pop('m'), undefined);
+  });
+
+  test('a batch in flight stays readable until released, and is read before newer points', () => {
+    const cache = new MetricCache();
+    cache.add('m', 10, 1);
+    const batch = cache.pop('m')!;
+    cache.add('m', 10, 2);
+    assert.deepEqual(cache.peek('m'), { timestamps: [10, 10], values: [1, 2] });
+    assert.deepEqual([...cache.names()], ['m']);
+    cache.release(batch);
+    assert.deepEqual(cache.peek('m'), { timestamps: [10], values: [2] });
+    assert.throws(() => cache.release(batch), /BUG: batch of m is not in flight/);
+  });
+
+  test('requeue puts a batch back ahead of newer points', () => {
+    const cache = new MetricCache();
+    cache.add('m', 10, 1);
+    cache.add('m', 20, 2);
+    const batch = cache.pop('m')!;
+    cache.add('m', 20, 22);
+    cache.requeue(batch);
+    assert.equal(cache.size, 3);
+    const again = cache.pop('m')!;
+    assert.deepEqual(again.timestamps, [10, 20]);
+    assert.deepEqual(again.values, [1, 22]);
+  });
+
+  test('flow control: paused at maxSize, overflow counted past it, resume below the low watermark', () => {
+    const cache = new MetricCache({ maxSize: 100, lowWatermark: 0.9 });
+    let resumes = 0;
+    cache.onResume(() => resumes++);
+    fill(cache, { a: 50, b: 30, c: 19 });
+    assert.equal(cache.size, 99);
+    assert.equal(cache.paused, false);
+    cache.add('d', 1, 1);
+    assert.equal(cache.size, 100);
+    assert.equal(cache.paused, true);
+    assert.equal(cache.overflow, 0);
+    cache.add('d', 2, 2);
+    cache.add('d', 3, 3);
+    assert.equal(cache.overflow, 2, 'points past maxSize are kept and counted');
+    assert.equal(cache.size, 102);
+    // 102 - 3 = 99 and 99 - 19 = 80: still >= 90 after the first, below after the second.
+    cache.pop('d');
+    assert.equal(cache.paused, true);
+    assert.equal(resumes, 0);
+    cache.pop('c');
+    assert.equal(cache.size, 80);
+    assert.equal(cache.paused, false);
+    assert.equal(resumes, 1);
+    cache.pop('b');
+    assert.equal(resumes, 1, 'callbacks run on the transition only');
+  });
+
+  test('default low watermark is 95% of maxSize, as carbon', () => {
+    const cache = new MetricCache({ maxSize: 40 });
+    fill(cache, { a: 2, b: 38 });
+    assert.equal(cache.paused, true);
+    cache.pop('a');
+    assert.equal(cache.size, 38, '38 = 95% of 40 is not below the watermark');
+    assert.equal(cache.paused, true);
+    cache.add('c', 1, 1);
+    cache.pop('c');
+    cache.add('a', 1, 1);
+    cache.pop('b');
+    assert.equal(cache.paused, false);
+  });
+
+  test('rejects settings out of range', () => {
+    assert.throws(() => new MetricCache({ maxSize: 0 }), /maxSize got 0; want a number above 0/);
+    assert.throws(
+      () => new MetricCache({ lowWatermark: 1.5 }),
+      /lowWatermark got 1.5; want a fraction in \(0, 1\]/,
+    );
+    assert.throws(() => new MetricCache({ lowWatermark: 0 }), /lowWatermark got 0/);
+  });
+
+  test('segment references: oldest segment with unpersisted points, through pop, release and requeue', () => {
+    const log: PointLog & { segment: number; appended: number } = {
+      segment: 1,
+      appended: 0,
+      append() {
+        this.appended++;
+      },
+    };
+    const cache = new MetricCache({ log });
+    assert.equal(cache.oldestSegment(), Number.POSITIVE_INFINITY);
+    cache.add('a', 1, 1);
+    log.segment = 2;
+    cache.add('a', 2, 2);
+    cache.add('b', 1, 1);
+    assert.equal(log.appended, 3);
+    assert.equal(cache.oldestSegment(), 1, 'a started in segment 1');
+    const a = cache.pop('a')!;
+    assert.equal(a.segment, 1);
+    assert.equal(cache.oldestSegment(), 1, 'in flight still needs segment 1');
+    log.segment = 3;
+    cache.add('a', 3, 3);
+    cache.requeue(a);
+    assert.equal(cache.oldestSegment(), 1, 'requeued points keep their segment');
+    cache.release(cache.pop('a')!);
+    assert.equal(cache.oldestSegment(), 2, 'only b (segment 2) is left');
+    cache.release(cache.pop('b')!);
+    assert.equal(cache.oldestSegment(), Number.POSITIVE_INFINITY);
+  });
+
+  test('restore takes replayed points with their segment, keeping the oldest per queue', () => {
+    const cache = new MetricCache();
+    cache.restore('m', 1, 1, 7);
+    cache.restore('m', 2, 2, 5);
+    cache.restore('n', 1, 1, 9);
+    assert.equal(cache.size, 3);
+    assert.equal(cache.oldestSegment(), 5);
+    assert.equal(cache.pop('m')!.segment, 5);
+  });
+
+  test('whenNewQueue fires once, for a metric not queued before', () => {
+    const cache = new MetricCache();
+    cache.add('a', 1, 1);
+    let fired = 0;
+    cache.whenNewQueue(() => fired++);
+    cache.add('a', 2, 2);
+    assert.equal(fired, 0);
+    cache.add('b', 1, 1);
+    cache.add('c', 1, 1);
+    assert.equal(fired, 1);
+  });
+});
+
+describe('lastPerTimestamp', () => {
+  const cases: [number[], number[], number[], number[]][] = [
+    [[], [], [], []],
+    [
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+      [1, 2, 3],
+    ],
+    [
+      [3, 1, 2],
+      [30, 10, 20],
+      [1, 2, 3],
+      [10, 20, 30],
+    ],
+    [[1, 1, 1], [1, 2, 3], [1], [3]],
+    [
+      [2, 1, 2, 1],
+      [1, 2, 3, 4],
+      [1, 2],
+      [4, 3],
+    ],
+    [
+      [1, 2, 2],
+      [5, 6, 7],
+      [1, 2],
+      [5, 7],
+    ],
+  ];
+  for (const [ts, vs, wantTs, wantVs] of cases) {
+    test(`${JSON.stringify(ts)} ${JSON.stringify(vs)}`, () => {
+      assert.deepEqual(lastPerTimestamp(ts, vs), { timestamps: wantTs, values: wantVs });
+    });
+  }
+});
+
+describe('drain strategies (carbon/cache.py)', () => {
+  const counts = { small: 1, big: 5, mid: 3, other: 2 };
+
+  function drainOrder(name: 'max' | 'sorted' | 'naive', cache: MetricCache, rounds: number): string[] {
+    const strategy = createStrategy(name, cache);
+    const order: string[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const m = strategy.next();
+      if (m === undefined) break;
+      order.push(m);
+      cache.pop(m);
+    }
+    return order;
+  }
+
+  test('max: always the longest queue, re-checked on each choice', () => {
+    const cache = new MetricCache();
+    fill(cache, counts);
+    const strategy = createStrategy('max', cache);
+    assert.equal(strategy.next(), 'big');
+    cache.pop('big');
+    fill(cache, { small: 9 });
+    assert.equal(strategy.next(), 'small', 'small grew to 10 points');
+    assert.equal(
+      strategy.next((m) => m === 'small'),
+      'mid',
+    );
+  });
+
+  test('sorted: a round in descending size, metrics arriving meanwhile wait for the next round', () => {
+    const cache = new MetricCache();
+    fill(cache, counts);
+    const strategy = createStrategy('sorted', cache);
+    const first = strategy.next()!;
+    cache.pop(first);
+    fill(cache, { late: 100 });
+    const rest: string[] = [];
+    for (let m = strategy.next(); m !== undefined; m = strategy.next()) {
+      rest.push(m);
+      cache.pop(m);
+    }
+    assert.deepEqual([first, ...rest], ['big', 'mid', 'other', 'small', 'late']);
+  });
+
+  test('naive: each queued metric once per round', () => {
+    const cache = new MetricCache();
+    fill(cache, counts);
+    const order = drainOrder('naive', cache, 10);
+    assert.deepEqual([...order].sort(), ['big', 'mid', 'other', 'small']);
+  });
+
+  test('skip passes over metrics; undefined when none qualifies', () => {
+    for (const name of ['max', 'sorted', 'naive'] as const) {
+      const cache = new MetricCache();
+      fill(cache, counts);
+      const strategy = createStrategy(name, cache);
+      assert.equal(
+        strategy.next(() => true),
+        undefined,
+        name,
+      );
+      assert.equal(
+        strategy.next((m) => m !== 'mid'),
+        'mid',
+        name,
+      );
+    }
+  });
+
+  test('an empty cache yields undefined', () => {
+    for (const name of ['max', 'sorted', 'naive'] as const)
+      assert.equal(createStrategy(name, new MetricCache()).next(), undefined);
+  });
+
+  test('an unknown strategy is refused by name', () => {
+    assert.throws(
+      () => createStrategy('timesorted' as 'max', new MetricCache()),
+      /write strategy got 'timesorted'; want max, sorted, naive/,
+    );
+  });
+});

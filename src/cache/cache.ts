@@ -1,0 +1,259 @@
+import type { IngestSink } from '../ingest/sink.js';
+import { createLogger } from '../log.js';
+import type { MetricPoints } from '../storage/store.js';
+import { lastPerTimestamp } from './points.js';
+import type { CacheReader } from './reader.js';
+
+/** Where the cache logs each accepted point for crash recovery: the WriteAheadLog (wal.ts). */
+export interface PointLog {
+  append(name: string, timestamp: number, value: number): void;
+  /** Id of the segment that a point appended now will be written to. Never decreases. */
+  readonly segment: number;
+}
+
+/** MetricCache settings, named after carbon.conf's. */
+export interface CacheOptions {
+  /** carbon's MAX_CACHE_SIZE, in points: at this size `paused` turns true. Default unlimited. */
+  maxSize?: number;
+  /** carbon's CACHE_SIZE_LOW_WATERMARK as a fraction of maxSize: reading resumes below it. Default 0.95. */
+  lowWatermark?: number;
+  /** Write-ahead log; without one, a crash loses the cache as it does carbon-cache's. */
+  log?: PointLog;
+}
+
+/**
+ * One metric's points taken by `pop`, sorted by timestamp, one per timestamp. The cache counts them as in
+ * flight — still returned by `peek`, and their WAL segment kept — until `release` (persisted) or `requeue`
+ * (not persisted, try again later).
+ */
+export interface Batch extends MetricPoints {
+  /** The oldest WAL segment holding any of these points. */
+  segment: number;
+}
+
+class Queue {
+  timestamps: number[] = [];
+  values: number[] = [];
+  constructor(public segment: number) {}
+}
+
+const log = createLogger('cache');
+
+/**
+ * carbon-cache's MetricCache (carbon/cache.py): accepted points by metric until the writer persists them.
+ * Readable by queries from the moment they are accepted (`peek`). Unlike carbon's, a queue is two parallel
+ * arrays in arrival order — a push each, no dict per point — and duplicates of a timestamp are resolved
+ * at `pop`; so `size` counts every accepted point, duplicates included (carbon counts distinct timestamps).
+ *
+ * Flow control as carbon's USE_FLOW_CONTROL: `paused` turns true when size reaches maxSize, and receivers
+ * stop reading; `onResume` callbacks run once size falls below the low watermark. carbon drops points that
+ * arrive while it is full (counting cache.overflow); receivers here have already stopped reading by then,
+ * so the few points still in hand (the rest of a read buffer) are kept, and counted in `overflow`.
+ */
+export class MetricCache implements IngestSink, CacheReader {
+  private readonly maxSize: number;
+  private readonly resumeBelow: number;
+  private readonly log: PointLog | undefined;
+  private readonly queues = new Map<string, Queue>();
+  private readonly inflight = new Map<string, Batch[]>();
+  /** Queues and in-flight batches per WAL segment id: a segment is needed while its count is above 0. */
+  private readonly segmentRefs = new Map<number, number>();
+  private readonly resumeCallbacks: (() => void)[] = [];
+  private newQueueWaiter: (() => void) | undefined;
+  private _size = 0;
+  private _paused = false;
+  /** Points accepted while the cache was already over maxSize (carbon's cache.overflow). */
+  overflow = 0;
+
+  constructor(opts: CacheOptions = {}) {
+    this.maxSize = opts.maxSize ?? Number.POSITIVE_INFINITY;
+    const low = opts.lowWatermark ?? 0.95;
+    if (!(this.maxSize > 0)) throw new Error(`maxSize got ${this.maxSize}; want a number above 0`);
+    if (!(low > 0 && low <= 1)) throw new Error(`lowWatermark got ${low}; want a fraction in (0, 1]`);
+    this.resumeBelow = this.maxSize * low;
+    this.log = opts.log;
+  }
+
+  /** Points in the cache, not counting batches in flight (carbon's cache.size). */
+  get size(): number {
+    return this._size;
+  }
+
+  /** Metrics with points in the cache (carbon's cache.queues). */
+  get queueCount(): number {
+    return this.queues.size;
+  }
+
+  get paused(): boolean {
+    return this._paused;
+  }
+
+  add(name: string, timestamp: number, value: number): void {
+    const log = this.log;
+    let q = this.queues.get(name);
+    if (q === undefined) q = this.newQueue(name, log === undefined ? 0 : log.segment);
+    q.timestamps.push(timestamp);
+    q.values.push(value);
+    if (++this._size >= this.maxSize) this.atMaxSize();
+    if (log !== undefined) log.append(name, timestamp, value);
+  }
+
+  /** Adds a point replayed from WAL segment `segment` (not logged again). */
+  restore(name: string, timestamp: number, value: number, segment: number): void {
+    let q = this.queues.get(name);
+    if (q === undefined) q = this.newQueue(name, segment);
+    else if (segment < q.segment) this.moveRef(q, segment);
+    q.timestamps.push(timestamp);
+    q.values.push(value);
+    if (++this._size >= this.maxSize) this.atMaxSize();
+  }
+
+  onResume(cb: () => void): void {
+    this.resumeCallbacks.push(cb);
+  }
+
+  peek(metric: string): { timestamps: number[]; values: number[] } | undefined {
+    const q = this.queues.get(metric);
+    const flying = this.inflight.get(metric);
+    if (flying === undefined) {
+      return q === undefined ? undefined : { timestamps: q.timestamps.slice(), values: q.values.slice() };
+    }
+    // concat, not push(...): a spread of a long queue would overflow the stack.
+    let timestamps: number[] = [];
+    let values: number[] = [];
+    for (const b of flying) {
+      timestamps = timestamps.concat(b.timestamps);
+      values = values.concat(b.values);
+    }
+    if (q !== undefined) {
+      timestamps = timestamps.concat(q.timestamps);
+      values = values.concat(q.values);
+    }
+    return { timestamps, values };
+  }
+
+  *names(): Iterable<string> {
+    yield* this.queues.keys();
+    for (const name of this.inflight.keys()) if (!this.queues.has(name)) yield name;
+  }
+
+  /** Names of the metrics queued (not in flight), for drain strategies. */
+  queueNames(): IterableIterator<string> {
+    return this.queues.keys();
+  }
+
+  /** Points queued for `metric` (0 when none). */
+  queueLength(metric: string): number {
+    return this.queues.get(metric)?.timestamps.length ?? 0;
+  }
+
+  /**
+   * Takes all of a metric's queued points as one batch (carbon's writer writes a metric at a time), or
+   * undefined when it has none. Call `release` once the store has them, or `requeue` when it has not.
+   */
+  pop(metric: string): Batch | undefined {
+    const q = this.queues.get(metric);
+    if (q === undefined) return undefined;
+    this.queues.delete(metric);
+    this._size -= q.timestamps.length;
+    const { timestamps, values } = lastPerTimestamp(q.timestamps, q.values);
+    const batch: Batch = { metric, timestamps, values, segment: q.segment };
+    const flying = this.inflight.get(metric);
+    if (flying === undefined) this.inflight.set(metric, [batch]);
+    else flying.push(batch);
+    if (this._paused && this._size < this.resumeBelow) this.resume();
+    return batch;
+  }
+
+  /** The store has `batch`: forget it, and let the WAL drop its segment once nothing else needs it. */
+  release(batch: Batch): void {
+    this.land(batch);
+    this.unref(batch.segment);
+  }
+
+  /** The store could not take `batch`: put its points back ahead of any newer ones, to be tried again. */
+  requeue(batch: Batch): void {
+    this.land(batch);
+    const n = batch.timestamps.length;
+    const q = this.queues.get(batch.metric);
+    if (q === undefined) {
+      // The batch's segment reference passes to the new queue.
+      const fresh = new Queue(batch.segment);
+      fresh.timestamps = batch.timestamps.slice();
+      fresh.values = batch.values.slice();
+      this.queues.set(batch.metric, fresh);
+    } else {
+      q.timestamps = batch.timestamps.concat(q.timestamps);
+      q.values = batch.values.concat(q.values);
+      // The merged queue needs one reference, to the older of the two segments; drop the other.
+      if (batch.segment < q.segment) {
+        this.unref(q.segment);
+        q.segment = batch.segment;
+      } else this.unref(batch.segment);
+    }
+    this._size += n;
+    if (this._size >= this.maxSize) this._paused = true;
+  }
+
+  /** The oldest WAL segment still holding unpersisted points, or Infinity when none does. */
+  oldestSegment(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [segment, count] of this.segmentRefs) if (count > 0 && segment < oldest) oldest = segment;
+    return oldest;
+  }
+
+  /** Runs `cb` once, the next time a metric not queued gets a point (the writer waits on it when idle). */
+  whenNewQueue(cb: () => void): void {
+    this.newQueueWaiter = cb;
+  }
+
+  private newQueue(name: string, segment: number): Queue {
+    const q = new Queue(segment);
+    this.queues.set(name, q);
+    this.segmentRefs.set(segment, (this.segmentRefs.get(segment) ?? 0) + 1);
+    const waiter = this.newQueueWaiter;
+    if (waiter !== undefined) {
+      this.newQueueWaiter = undefined;
+      waiter();
+    }
+    return q;
+  }
+
+  private moveRef(q: Queue, segment: number): void {
+    this.unref(q.segment);
+    q.segment = segment;
+    this.segmentRefs.set(segment, (this.segmentRefs.get(segment) ?? 0) + 1);
+  }
+
+  private unref(segment: number): void {
+    const count = this.segmentRefs.get(segment);
+    if (count === undefined) throw new Error(`BUG: no reference to WAL segment ${segment} to drop`);
+    if (count <= 1) this.segmentRefs.delete(segment);
+    else this.segmentRefs.set(segment, count - 1);
+  }
+
+  private land(batch: Batch): void {
+    const flying = this.inflight.get(batch.metric);
+    const i = flying === undefined ? -1 : flying.indexOf(batch);
+    if (flying === undefined || i < 0) throw new Error(`BUG: batch of ${batch.metric} is not in flight`);
+    if (flying.length === 1) this.inflight.delete(batch.metric);
+    else flying.splice(i, 1);
+  }
+
+  private atMaxSize(): void {
+    if (this._paused) {
+      if (this._size > this.maxSize) this.overflow++;
+    } else this._paused = true;
+  }
+
+  private resume(): void {
+    this._paused = false;
+    for (const cb of this.resumeCallbacks) {
+      try {
+        cb();
+      } catch (err) {
+        log.limited('resume', `a resume callback threw: ${(err as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,286 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Service } from '../lifecycle.js';
+import { createLogger, type Logger } from '../log.js';
+import type { Store } from '../storage/store.js';
+import type { Batch, MetricCache } from './cache.js';
+import { createStrategy, type DrainStrategy, type StrategyName } from './strategy.js';
+import { TokenBucket } from './token-bucket.js';
+import type { WriteAheadLog } from './wal.js';
+
+/** CacheWriter settings, named after carbon.conf's. */
+export interface WriterOptions {
+  cache: MetricCache;
+  store: Store;
+  /** carbon's CACHE_WRITE_STRATEGY. Default 'sorted', as carbon's. */
+  strategy?: StrategyName;
+  /**
+   * carbon's MAX_UPDATES_PER_SECOND: store writes (one metric each) per second. Default unlimited: carbon's
+   * 500 protects spinning disks; on SSDs the cache batching more points per write is the better brake.
+   */
+  maxUpdatesPerSecond?: number;
+  /**
+   * carbon's MAX_CREATES_PER_MINUTE: new metrics per minute. Default unlimited, as carbon's conf.py (its
+   * example carbon.conf says 50). carbon drops the points of a metric it may not create yet; here they wait
+   * in the cache, so a limit costs memory and latency, not data — set one when disk bursts matter.
+   */
+  maxCreatesPerMinute?: number;
+  /** The cache's write-ahead log: replayed at start, closed (persisted segments removed) at stop. */
+  wal?: WriteAheadLog;
+  /** Write for up to this many ms, then let sockets and HTTP run. Default 25. */
+  sliceMs?: number;
+  /** Failed writes of one metric retried this many times (with backoff) before its points are dropped. */
+  maxWriteRetries?: number;
+  /** First retry delay after a failed write, doubling up to `maxRetryDelay` (ms). Default 1000. */
+  retryDelay?: number;
+  /** Default 60000. */
+  maxRetryDelay?: number;
+  logger?: Logger;
+}
+
+interface Failure {
+  attempts: number;
+  /** performance.now() ms before which the metric is not tried again. */
+  retryAt: number;
+}
+
+/**
+ * carbon-cache's writer (carbon/writer.py writeCachedDataPoints): takes a metric at a time from the cache,
+ * in the order of the drain strategy, and writes its points to the store, within the update and create
+ * rate limits. WhisperStore writes are synchronous file I/O inside an async call, so the loop writes for
+ * `sliceMs` and then yields to the event loop.
+ *
+ * Where carbon loses points, this writer keeps them:
+ * - a metric that does not exist yet while no create token is left stays in the cache (queryable) and is
+ *   tried again once a token is there; carbon drops those points (its droppedCreates, which stays 0 here).
+ * - a failed write (a corrupt or unwritable file) is counted, logged at a limited rate, and its points go
+ *   back into the cache, retried after 1 s, 2 s, 4 s … up to 60 s; after `maxWriteRetries` failures (about
+ *   five minutes by default) they are dropped and counted (errorDroppedPoints), so one broken file cannot
+ *   grow the cache and pin WAL segments for ever. carbon logs and drops them at once.
+ * - stop() writes everything regardless of rate limits (carbon's MAX_UPDATES_PER_SECOND_ON_SHUTDOWN);
+ *   points whose write still fails stay in the WAL, and are replayed at the next start.
+ */
+export class CacheWriter implements Service {
+  readonly name = 'writer';
+  private readonly cache: MetricCache;
+  private readonly store: Store;
+  private readonly strategy: DrainStrategy;
+  private readonly updates: TokenBucket | undefined;
+  private readonly creates: TokenBucket | undefined;
+  private readonly wal: WriteAheadLog | undefined;
+  private readonly sliceMs: number;
+  private readonly maxWriteRetries: number;
+  private readonly retryDelay: number;
+  private readonly maxRetryDelay: number;
+  private readonly logger: Logger;
+  /** Metrics that do not exist and found no create token. */
+  private readonly awaitingCreate = new Set<string>();
+  private readonly failures = new Map<string, Failure>();
+  /** At stop: metrics whose last write failed, left for the WAL. */
+  private readonly givenUp = new Set<string>();
+  private loop: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private draining = false;
+  private wake: (() => void) | undefined;
+  private readonly counters = {
+    committedPoints: 0,
+    updateOperations: 0,
+    creates: 0,
+    droppedCreates: 0,
+    deferredCreates: 0,
+    errors: 0,
+    errorDroppedPoints: 0,
+    updateTime: 0,
+  };
+
+  constructor(opts: WriterOptions) {
+    this.cache = opts.cache;
+    this.store = opts.store;
+    this.strategy = createStrategy(opts.strategy ?? 'sorted', opts.cache);
+    const ups = opts.maxUpdatesPerSecond ?? Number.POSITIVE_INFINITY;
+    const cpm = opts.maxCreatesPerMinute ?? Number.POSITIVE_INFINITY;
+    // Bucket sizes as carbon/writer.py's: a second of updates, a minute of creates.
+    this.updates = Number.isFinite(ups) ? new TokenBucket(ups, ups) : undefined;
+    this.creates = Number.isFinite(cpm) ? new TokenBucket(cpm, cpm / 60) : undefined;
+    this.wal = opts.wal;
+    this.sliceMs = opts.sliceMs ?? 25;
+    this.maxWriteRetries = opts.maxWriteRetries ?? 10;
+    this.retryDelay = opts.retryDelay ?? 1000;
+    this.maxRetryDelay = opts.maxRetryDelay ?? 60_000;
+    this.logger = opts.logger ?? createLogger('writer');
+  }
+
+  /** Replays the WAL into the cache (before any listener opens), then starts writing. */
+  async start(): Promise<void> {
+    if (this.loop || this.stopping) return;
+    if (this.wal) await this.wal.open(this.cache);
+    this.loop ??= this.run();
+  }
+
+  /** Writes the whole cache to the store, then closes the WAL. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= this.drainAndClose();
+    return this.stopping;
+  }
+
+  stats(): Record<string, number> {
+    const c = this.counters;
+    const out: Record<string, number> = {
+      committedPoints: c.committedPoints,
+      updateOperations: c.updateOperations,
+      pointsPerUpdate: c.updateOperations ? c.committedPoints / c.updateOperations : 0,
+      creates: c.creates,
+      droppedCreates: c.droppedCreates,
+      deferredCreates: c.deferredCreates,
+      errors: c.errors,
+      errorDroppedPoints: c.errorDroppedPoints,
+      avgUpdateTime: c.updateOperations ? c.updateTime / c.updateOperations / 1000 : 0,
+      updateTimeMs: c.updateTime,
+      'cache.size': this.cache.size,
+      'cache.queues': this.cache.queueCount,
+      'cache.overflow': this.cache.overflow,
+    };
+    if (this.wal) Object.assign(out, this.wal.stats());
+    return out;
+  }
+
+  private async drainAndClose(): Promise<void> {
+    this.draining = true;
+    this.wake?.();
+    // Started or not, write what the cache holds.
+    this.loop ??= this.run();
+    await this.loop;
+    await this.wal?.close();
+    if (this.givenUp.size > 0)
+      this.logger.warn(
+        `stopped with ${this.cache.size} points of ${this.givenUp.size} metrics unwritten; kept in the WAL`,
+      );
+  }
+
+  private async run(): Promise<void> {
+    const skip = (metric: string) => this.skip(metric);
+    for (;;) {
+      const sliceEnd = performance.now() + this.sliceMs;
+      let wrote = 0;
+      let throttled = 0;
+      while (performance.now() < sliceEnd) {
+        if (this.updates && !this.draining && !this.updates.available()) {
+          throttled = this.updates.wait() * 1000;
+          break;
+        }
+        const metric = this.strategy.next(skip);
+        if (metric === undefined) break;
+        const batch = this.cache.pop(metric);
+        if (batch === undefined) throw new Error(`BUG: strategy chose ${metric}, which has no points`);
+        await this.write(batch);
+        wrote++;
+      }
+      if (throttled > 0) await this.idle(throttled);
+      else if (wrote > 0) await yieldToEventLoop();
+      else if (this.draining) return;
+      else await this.idle(this.nextEligible());
+    }
+  }
+
+  private skip(metric: string): boolean {
+    if (this.draining) return this.givenUp.has(metric);
+    const failure = this.failures.get(metric);
+    if (failure !== undefined && failure.retryAt > performance.now()) return true;
+    return this.awaitingCreate.has(metric) && this.creates !== undefined && !this.creates.available();
+  }
+
+  /** Ms until a skipped metric may be tried again; Infinity when nothing is queued. */
+  private nextEligible(): number {
+    if (this.cache.queueCount === 0) return Number.POSITIVE_INFINITY;
+    let ms = 1000;
+    const now = performance.now();
+    for (const f of this.failures.values()) ms = Math.min(ms, f.retryAt - now);
+    if (this.awaitingCreate.size > 0 && this.creates) ms = Math.min(ms, this.creates.wait() * 1000);
+    return Math.max(1, ms);
+  }
+
+  /** Waits `ms`, or until a new metric arrives in the cache, or stop(). */
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      this.wake = done;
+      this.cache.whenNewQueue(done);
+      if (Number.isFinite(ms)) timer = setTimeout(done, ms);
+    });
+  }
+
+  private async write(batch: Batch): Promise<void> {
+    const metric = batch.metric;
+    let creating = false;
+    let exists: boolean;
+    try {
+      exists = await this.store.exists(metric);
+    } catch (err) {
+      this.failed(batch, err as Error);
+      return;
+    }
+    if (!exists) {
+      if (this.creates && !this.draining && !this.creates.take()) {
+        // carbon/writer.py drops these points (droppedCreates); keeping them costs only memory.
+        this.cache.requeue(batch);
+        if (!this.awaitingCreate.has(metric)) this.counters.deferredCreates++;
+        this.awaitingCreate.add(metric);
+        return;
+      }
+      creating = true;
+    }
+    this.awaitingCreate.delete(metric);
+    if (!this.draining) this.updates?.take();
+    const started = performance.now();
+    try {
+      await this.store.write(batch);
+    } catch (err) {
+      this.failed(batch, err as Error);
+      return;
+    }
+    const n = batch.timestamps.length;
+    this.cache.release(batch);
+    this.failures.delete(metric);
+    const c = this.counters;
+    c.updateTime += performance.now() - started;
+    c.committedPoints += n;
+    c.updateOperations++;
+    if (creating) c.creates++;
+  }
+
+  private failed(batch: Batch, err: Error): void {
+    const metric = batch.metric;
+    const n = batch.timestamps.length;
+    this.counters.errors++;
+    const failure = this.failures.get(metric) ?? { attempts: 0, retryAt: 0 };
+    failure.attempts++;
+    if (this.draining) {
+      this.cache.requeue(batch);
+      this.givenUp.add(metric);
+      this.logger.limited('write', `writing ${metric}: ${err.message}; ${n} points left in the WAL`);
+      return;
+    }
+    if (failure.attempts > this.maxWriteRetries) {
+      this.cache.release(batch);
+      this.failures.delete(metric);
+      this.counters.errorDroppedPoints += n;
+      this.logger.limited(
+        'drop',
+        `writing ${metric}: ${err.message}; failed ${failure.attempts} times, ${n} points dropped`,
+      );
+      return;
+    }
+    const delay = Math.min(this.retryDelay * 2 ** (failure.attempts - 1), this.maxRetryDelay);
+    failure.retryAt = performance.now() + delay;
+    this.failures.set(metric, failure);
+    this.cache.requeue(batch);
+    this.logger.limited(
+      'write',
+      `writing ${metric}: ${err.message}; ${n} points kept, retry ${failure.attempts} in ${delay} ms`,
+    );
+  }
+}
