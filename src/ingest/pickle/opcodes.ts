@@ -1,0 +1,85 @@
+/**
+ * Every opcode of pickle protocols 0-5 by byte, with the names of Python's pickletools, so an error
+ * can name what it refused. Which ones the unpickler runs is decided in unpickle.ts, not here.
+ */
+export const OPCODE_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries({
+    '(': 'MARK',
+    '.': 'STOP',
+    '0': 'POP',
+    '1': 'POP_MARK',
+    '2': 'DUP',
+    F: 'FLOAT',
+    I: 'INT',
+    J: 'BININT',
+    K: 'BININT1',
+    L: 'LONG',
+    M: 'BININT2',
+    N: 'NONE',
+    P: 'PERSID',
+    Q: 'BINPERSID',
+    R: 'REDUCE',
+    S: 'STRING',
+    T: 'BINSTRING',
+    U: 'SHORT_BINSTRING',
+    V: 'UNICODE',
+    X: 'BINUNICODE',
+    a: 'APPEND',
+    b: 'BUILD',
+    c: 'GLOBAL',
+    d: 'DICT',
+    '}': 'EMPTY_DICT',
+    e: 'APPENDS',
+    g: 'GET',
+    h: 'BINGET',
+    i: 'INST',
+    j: 'LONG_BINGET',
+    l: 'LIST',
+    ']': 'EMPTY_LIST',
+    o: 'OBJ',
+    p: 'PUT',
+    q: 'BINPUT',
+    r: 'LONG_BINPUT',
+    s: 'SETITEM',
+    t: 'TUPLE',
+    ')': 'EMPTY_TUPLE',
+    u: 'SETITEMS',
+    G: 'BINFLOAT',
+    '\x80': 'PROTO',
+    '\x81': 'NEWOBJ',
+    '\x82': 'EXT1',
+    '\x83': 'EXT2',
+    '\x84': 'EXT4',
+    '\x85': 'TUPLE1',
+    '\x86': 'TUPLE2',
+    '\x87': 'TUPLE3',
+    '\x88': 'NEWTRUE',
+    '\x89': 'NEWFALSE',
+    '\x8a': 'LONG1',
+    '\x8b': 'LONG4',
+    B: 'BINBYTES',
+    C: 'SHORT_BINBYTES',
+    '\x8c': 'SHORT_BINUNICODE',
+    '\x8d': 'BINUNICODE8',
+    '\x8e': 'BINBYTES8',
+    '\x8f': 'EMPTY_SET',
+    '\x90': 'ADDITEMS',
+    '\x91': 'FROZENSET',
+    '\x92': 'NEWOBJ_EX',
+    '\x93': 'STACK_GLOBAL',
+    '\x94': 'MEMOIZE',
+    '\x95': 'FRAME',
+    '\x96': 'BYTEARRAY8',
+    '\x97': 'NEXT_BUFFER',
+    '\x98': 'READONLY_BUFFER',
+  }).map(([ch, name]) => [ch.charCodeAt(0), name]),
+);
+
+/** `GLOBAL (0x63 'c')`, or `unknown opcode 0xff` for a byte that is no opcode. */
+export function describeOpcode(op: number): string {
+  const hex = `0x${op.toString(16).padStart(2, '0')}`;
+  const name = OPCODE_NAMES.get(op);
+  if (name === undefined) return `unknown opcode ${hex}`;
+  const shown = op >= 0x20 && op < 0x7f ? ` '${String.fromCharCode(op)}'` : '';
+  return `${name} (${hex}${shown})`;
+}

@@ -1,0 +1,201 @@
+/**
+ * The plaintext receivers: TCP (carbon's LINE_RECEIVER, port 2003) and UDP (UDP_RECEIVER). Each line
+ * goes through parse.ts; a good one is handed to the sink, a bad one is counted by reason and logged
+ * at a limited rate, and the connection carries on.
+ */
+import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Service } from '../../lifecycle.js';
+import { createLogger, type Logger } from '../../log.js';
+import { DEFAULT_POINT_LIMITS, type PointLimits } from '../datapoint.js';
+import type { IngestSink } from '../sink.js';
+import { ReceiverStats } from '../stats.js';
+import { TcpConnections } from '../tcp.js';
+import { type LineHandler, LineSplitter } from './lines.js';
+import { type LineOptions, parseLine } from './parse.js';
+
+/** Options of both plaintext receivers. */
+export interface PlaintextOptions {
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Port to bind; 0 picks a free one (see `address()`). */
+  port: number;
+  /** Where accepted points go. */
+  sink: IngestSink;
+  /** Longest line in bytes; longer ones are dropped whole. Default 16384, twisted's MAX_LENGTH. */
+  maxLineLength?: number;
+  /** Timestamp and name limits; default DEFAULT_POINT_LIMITS. */
+  limits?: Partial<PointLimits>;
+  /** Name of the service for stats and logs; default "plaintext-tcp" / "plaintext-udp". */
+  name?: string;
+  /** Logger; default createLogger(name). */
+  logger?: Logger;
+  /** Clock in epoch milliseconds, for timestamp -1; default Date.now. */
+  clock?: () => number;
+}
+
+/** Turns lines into sink.add calls and counters; one per TCP connection, one per UDP socket. */
+class LineIngest implements LineHandler {
+  peer = '';
+
+  constructor(
+    private readonly sink: IngestSink,
+    private readonly stats: ReceiverStats,
+    private readonly log: Logger,
+    private readonly options: LineOptions & { maxLineLength: number },
+  ) {}
+
+  line(buf: Buffer, start: number, end: number): void {
+    const r = parseLine(buf, start, end, this.options);
+    if (r === null) return;
+    if (r.ok) {
+      this.stats.metricsReceived++;
+      this.sink.add(r.name, r.timestamp, r.value);
+      return;
+    }
+    this.stats.drop(r.reason);
+    // Worded as carbon's "invalid line received from client %s, ignoring [%s]".
+    this.log.limited(r.reason, `invalid line received from ${this.peer}, ignoring: ${r.error}`);
+  }
+
+  overlong(): void {
+    this.stats.drop('lineTooLong');
+    this.log.limited(
+      'lineTooLong',
+      `line over ${this.options.maxLineLength} bytes received from ${this.peer}, ignoring it`,
+    );
+  }
+}
+
+interface Common {
+  host: string;
+  port: number;
+  maxLineLength: number;
+  log: Logger;
+  clock: () => number;
+  lineOptions: LineOptions & { maxLineLength: number };
+}
+
+function common(options: PlaintextOptions, name: string): Common {
+  const maxLineLength = options.maxLineLength ?? 16384;
+  return {
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    maxLineLength,
+    log: options.logger ?? createLogger(name),
+    clock: options.clock ?? Date.now,
+    lineOptions: { ...DEFAULT_POINT_LIMITS, ...options.limits, now: 0, maxLineLength },
+  };
+}
+
+/** Carbon's line receiver on TCP: `path value timestamp\n`, any number of lines per connection. */
+export class PlaintextTcpReceiver implements Service {
+  readonly name: string;
+  private readonly stat = new ReceiverStats();
+  private readonly c: Common;
+  private readonly connections: TcpConnections;
+
+  constructor(options: PlaintextOptions) {
+    this.name = options.name ?? 'plaintext-tcp';
+    this.c = common(options, this.name);
+    this.connections = new TcpConnections(options.sink, this.stat, (s) => this.serve(s, options.sink));
+  }
+
+  async start(): Promise<void> {
+    await this.connections.listen(this.c.host, this.c.port);
+  }
+
+  async stop(): Promise<void> {
+    await this.connections.close();
+  }
+
+  stats(): Record<string, number> {
+    return this.stat.toRecord();
+  }
+
+  /** The bound address (after start). */
+  address(): AddressInfo {
+    return this.connections.address();
+  }
+
+  private serve(socket: Socket, sink: IngestSink): void {
+    const c = this.c;
+    const splitter = new LineSplitter(c.maxLineLength);
+    const ingest = new LineIngest(sink, this.stat, c.log, c.lineOptions);
+    ingest.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.on('data', (chunk: Buffer) => {
+      c.lineOptions.now = Math.floor(c.clock() / 1000);
+      splitter.push(chunk, ingest);
+      this.connections.checkFlow();
+    });
+    socket.on('error', (e) => c.log.limited('socket', `connection with ${ingest.peer} lost: ${e.message}`));
+  }
+}
+
+/**
+ * Carbon's UDP receiver: each datagram holds one or more lines; the last needs no newline. A UDP
+ * socket cannot be paused, so while the sink is paused whole datagrams are dropped and counted
+ * (carbon stops reading and lets the kernel drop them once its buffer is full).
+ */
+export class PlaintextUdpReceiver implements Service {
+  readonly name: string;
+  private readonly stat = new ReceiverStats();
+  private readonly c: Common;
+  private readonly sink: IngestSink;
+  private socket: UdpSocket | null = null;
+
+  constructor(options: PlaintextOptions) {
+    this.name = options.name ?? 'plaintext-udp';
+    this.c = common(options, this.name);
+    this.sink = options.sink;
+  }
+
+  async start(): Promise<void> {
+    if (this.socket !== null) return;
+    const socket = createSocket(this.c.host.includes(':') ? 'udp6' : 'udp4');
+    this.socket = socket;
+    const splitter = new LineSplitter(this.c.maxLineLength);
+    const ingest = new LineIngest(this.sink, this.stat, this.c.log, this.c.lineOptions);
+    socket.on('message', (msg: Buffer, from: RemoteInfo) => this.datagram(msg, from, splitter, ingest));
+    socket.on('error', (e) => this.c.log.limited('socket', `udp socket error: ${e.message}`));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.c.port, this.c.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    }).catch((e) => {
+      this.socket = null;
+      socket.close();
+      throw e;
+    });
+  }
+
+  async stop(): Promise<void> {
+    const socket = this.socket;
+    if (socket === null) return;
+    this.socket = null;
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  stats(): Record<string, number> {
+    return this.stat.toRecord();
+  }
+
+  /** The bound address (after start). */
+  address(): AddressInfo {
+    if (this.socket === null) throw new Error('BUG: address() before start()');
+    return this.socket.address();
+  }
+
+  private datagram(msg: Buffer, from: RemoteInfo, splitter: LineSplitter, ingest: LineIngest): void {
+    if (this.sink.paused) {
+      this.stat.drop('droppedWhilePaused');
+      return;
+    }
+    ingest.peer = `${from.address}:${from.port}`;
+    this.c.lineOptions.now = Math.floor(this.c.clock() / 1000);
+    splitter.push(msg, ingest);
+    splitter.end(ingest);
+  }
+}

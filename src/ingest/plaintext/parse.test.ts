@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_POINT_LIMITS } from '../datapoint.js';
+import { parseDecimal } from '../decimal.js';
+import { type LineOptions, parseLine } from './parse.js';
+
+const NOW = 1_700_000_000;
+const options: LineOptions = { ...DEFAULT_POINT_LIMITS, now: NOW };
+
+function parse(line: string | Buffer) {
+  const buf = typeof line === 'string' ? Buffer.from(line) : line;
+  return parseLine(buf, 0, buf.length, options);
+}
+
+// [line, name, value, timestamp]
+const GOOD: [string, string, number, number][] = [
+  ['a.b.c 1 1700000000', 'a.b.c', 1, 1700000000],
+  ['a.b.c 1.5 1700000000\r', 'a.b.c', 1.5, 1700000000],
+  ['  a\t\t-2.25   1700000000  ', 'a', -2.25, 1700000000],
+  ['a\x1c3\x1f1700000000', 'a', 3, 1700000000],
+  ['a 1e3 1700000000', 'a', 1000, 1700000000],
+  ['a +.5 1700000000', 'a', 0.5, 1700000000],
+  ['a 5. 1700000000', 'a', 5, 1700000000],
+  ['a -0 1700000000', 'a', -0, 1700000000],
+  ['a 2.5E-3 1700000000', 'a', 0.0025, 1700000000],
+  ['a 0.1 1700000000', 'a', 0.1, 1700000000],
+  ['a 123456789012345678901234567890 1', 'a', 1.2345678901234568e29, 1],
+  ['a 1.7976931348623157e308 0', 'a', Number.MAX_VALUE, 0],
+  ['a 4.9e-324 0', 'a', 5e-324, 0],
+  // timestamps: float, truncated toward zero as whisper's int()
+  ['a 1 1700000000.999', 'a', 1, 1700000000],
+  ['a 1 1.7e9', 'a', 1, 1700000000],
+  ['a 1 0', 'a', 1, 0],
+  ['a 1 -0.5', 'a', 1, 0],
+  ['a 1 4102444800', 'a', 1, 4102444800],
+  // -1 is "now" (carbon issue #54), and so is anything int() turns into -1
+  ['a 1 -1', 'a', 1, NOW],
+  ['a 1 -1.9', 'a', 1, NOW],
+  ['~x.y;b=2;a=1 7 1', 'x.y;a=1;b=2', 7, 1],
+  ['température.α 1 1', 'température.α', 1, 1],
+];
+
+const BAD: [string | Buffer, string, RegExp][] = [
+  ['a 1', 'badFieldCount', /got 2 fields; want 3 .* in line "a 1"/],
+  ['a', 'badFieldCount', /got 1 fields/],
+  ['a 1 2 3', 'badFieldCount', /got 4 fields/],
+  ['a 1 2 # comment', 'badFieldCount', /got 5 fields/],
+  ['a nan 1', 'badValue', /value got "nan"; want a number, not NaN/],
+  ['a NaN 1', 'badValue', /not NaN/],
+  ['a inf 1', 'badValue', /"inf"; want a finite number/],
+  ['a -Infinity 1', 'badValue', /finite/],
+  ['a 1e999 1', 'badValue', /within ±1.8e308/],
+  ['a 0x10 1', 'badValue', /not hex/],
+  ['a 1_000 1', 'badValue', /"1_000"; want a decimal number/],
+  ['a 1.2.3 1', 'badValue', /"1.2.3"/],
+  ['a . 1', 'badValue', /"\."/],
+  ['a - 1', 'badValue', /"-"/],
+  ['a 1e 1', 'badValue', /"1e"/],
+  ['a e5 1', 'badValue', /"e5"/],
+  ['a 1,5 1', 'badValue', /"1,5"/],
+  ['a ١ 1', 'badValue', /"١"/],
+  ['a 1 abc', 'badTimestamp', /timestamp got "abc"/],
+  ['a 1 nan', 'badTimestamp', /NaN/],
+  ['a 1 -2', 'badTimestamp', /got timestamp "-2"; want epoch seconds >= 0/],
+  ['a 1 4102444801', 'badTimestamp', /want epoch seconds <= 4102444800 \(2100-01-01T00:00:00.000Z\)/],
+  ['a 1 1700000000000', 'badTimestamp', /<= 4102444800/],
+  ['a 1 inf', 'badTimestamp', /finite/],
+  ['a..b 1 1', 'badName', /empty segment at offset 2 in "a\.\.b"/],
+  ['.a 1 1', 'badName', /leading dot/],
+  ['a/b 1 1', 'badName', /directory separator/],
+  ['a\0b 1 1', 'badName', /control character \(U\+0000\)/],
+  ['a;x 1 1', 'badName', /got tag "x"/],
+  [
+    Buffer.from([0x61, 0xff, 0x62, 0x20, 0x31, 0x20, 0x31]),
+    'badEncoding',
+    /not UTF-8 at byte 1 in line "a\uFFFDb 1 1"/,
+  ],
+  [Buffer.from('a\xc3 1 1', 'latin1'), 'badEncoding', /not UTF-8/],
+  [Buffer.from('a\u00a0b 1 1'), 'badName', /whitespace \(U\+00A0\)/],
+];
+
+test('parseLine reads good lines', () => {
+  for (const [line, name, value, timestamp] of GOOD) {
+    assert.deepEqual(parse(line), { ok: true, name, value, timestamp }, JSON.stringify(line));
+  }
+});
+
+test('parseLine refuses each bad class, naming the reason and quoting the line', () => {
+  for (const [line, reason, message] of BAD) {
+    const r = parse(line);
+    assert.ok(r && !r.ok, `accepted ${JSON.stringify(line.toString())}`);
+    assert.equal(r.reason, reason, JSON.stringify(line.toString()));
+    assert.match(r.error, message, JSON.stringify(line.toString()));
+  }
+});
+
+test('blank lines are skipped, not errors', () => {
+  for (const line of ['', ' ', '\r', '\t \x0b\x0c ']) assert.equal(parse(line), null);
+});
+
+test('the maximum timestamp is configurable', () => {
+  const buf = Buffer.from('a 1 2000');
+  const r = parseLine(buf, 0, buf.length, { ...options, maxTimestamp: 1999 });
+  assert.ok(r && !r.ok && r.reason === 'badTimestamp');
+});
+
+test('parseLine reads a slice of a larger buffer', () => {
+  const buf = Buffer.from('xx a.b 2 3\nyy');
+  assert.deepEqual(parseLine(buf, 3, 10, options), { ok: true, name: 'a.b', value: 2, timestamp: 3 });
+});
+
+test('parseDecimal rounds exactly like Number() on long and extreme inputs', () => {
+  const cases = [
+    '0.1',
+    '0.30000000000000004',
+    '9007199254740993',
+    '123456789012345.6',
+    '1234567890123456789',
+    '1e22',
+    '1e23',
+    '1.5e-22',
+    '2.2250738585072011e-308',
+    '0.000001',
+    '00000000000000000000000000001.5',
+    '3.14159265358979323846264338327950288',
+  ];
+  for (const c of cases) {
+    const b = Buffer.from(c);
+    assert.equal(parseDecimal(b, 0, b.length), Number(c), c);
+  }
+});
