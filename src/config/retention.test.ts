@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { DEBIAN_PYTHON, ensureDebianPackages } from '../../test/support/debian.js';
-import { parseRetention, parseRetentions, validateArchives } from './retention.js';
+import { parseArchiveList, parseRetention } from './retention.js';
 
 const GOOD: Array<[string, number, number]> = [
   ['60:1440', 60, 1440],
@@ -44,16 +44,15 @@ test('parseRetention rejects malformed definitions with the bad part quoted', ()
   assert.throws(() => parseRetention('10x:1d'), /invalid unit 'x'/);
 });
 
-test('validateArchives applies whisper rules', () => {
+test('parseArchiveList sorts and applies whisper rules', () => {
   assert.deepEqual(
-    validateArchives(parseRetentions('1m:7d,10s:6h')).map((a) => a.secondsPerPoint),
+    parseArchiveList('1m:7d,10s:6h').map((a) => a.secondsPerPoint),
     [10, 60],
   );
-  assert.throws(() => validateArchives([]), /no archives/);
-  assert.throws(() => validateArchives(parseRetentions('10s:1d,10s:2d')), /same precision/);
-  assert.throws(() => validateArchives(parseRetentions('10s:1d,15s:2d')), /multiple/);
-  assert.throws(() => validateArchives(parseRetentions('10s:1d,1m:1h')), /longer time/);
-  assert.throws(() => validateArchives(parseRetentions('10s:5,1m:1d')), /enough points/);
+  assert.throws(() => parseArchiveList('10s:1d,10s:2d'), /same precision/);
+  assert.throws(() => parseArchiveList('10s:1d,15s:2d'), /not a multiple/);
+  assert.throws(() => parseArchiveList('10s:1d,1m:1h'), /not more than/);
+  assert.throws(() => parseArchiveList('10s:5,1m:1d'), /has only 5/);
 });
 
 test('parseRetention agrees with whisper.parseRetentionDef', (t) => {

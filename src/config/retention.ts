@@ -1,3 +1,5 @@
+import { validateArchiveList } from '../storage/whisper/create.js';
+
 /**
  * Carbon's retention syntax, as whisper.parseRetentionDef reads it: `precision:points` where precision is
  * seconds or a number with a unit (s, m/min, h, d, w, y — any prefix of seconds, minutes, hours, days,
@@ -58,25 +60,10 @@ export function parseRetentions(list: string): Archive[] {
 }
 
 /**
- * Whisper's archive-list rules (whisper.validateArchiveList): sorted by precision, no two with the same
- * precision, each lower precision a multiple of the higher, each covering more time, and enough points
- * in the higher archive to consolidate one point of the next. Returns the sorted list or throws.
+ * `10s:6h,1m:7d` -> archives sorted by precision, checked against whisper's archive-list rules
+ * (validateArchiveList, shared with the whisper writer so a schema can never describe a file whisper
+ * would refuse).
  */
-export function validateArchives(archives: Archive[]): Archive[] {
-  if (archives.length === 0) throw new Error('no archives given');
-  const sorted = [...archives].sort((a, b) => a.secondsPerPoint - b.secondsPerPoint);
-  for (let i = 0; i < sorted.length - 1; i++) {
-    const a = sorted[i];
-    const b = sorted[i + 1];
-    const where = `archives ${i} and ${i + 1} (${a.secondsPerPoint}:${a.points}, ${b.secondsPerPoint}:${b.points})`;
-    if (a.secondsPerPoint === b.secondsPerPoint)
-      throw new Error(`${where}: two archives with the same precision`);
-    if (b.secondsPerPoint % a.secondsPerPoint !== 0)
-      throw new Error(`${where}: the lower precision must be a multiple of the higher`);
-    if (a.secondsPerPoint * a.points >= b.secondsPerPoint * b.points)
-      throw new Error(`${where}: the lower precision archive must cover a longer time`);
-    if (a.points < b.secondsPerPoint / a.secondsPerPoint)
-      throw new Error(`${where}: not enough points in the higher archive to consolidate one lower point`);
-  }
-  return sorted;
+export function parseArchiveList(list: string): Archive[] {
+  return validateArchiveList(parseRetentions(list));
 }

@@ -104,7 +104,7 @@ test('bad schema files fail with the section named', () => {
   assert.throws(() => parseStorageSchemas('[x]\npattern = (\nretentions = 60:1d\n'), /bad pattern '\('/);
   assert.throws(
     () => parseStorageSchemas('[x]\npattern = .*\nretentions = 60:1d,120:1h\n'),
-    /\[x\].*longer time/,
+    /\[x\].*not more than/,
   );
   assert.throws(
     () => parseStorageAggregation('[x]\npattern = .*\nxFilesFactor = 2\n'),

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIni } from './ini.js';
-import { type Archive, parseRetentions, validateArchives } from './retention.js';
+import { type Archive, parseArchiveList } from './retention.js';
 
 /**
  * Carbon's storage-schemas.conf and storage-aggregation.conf (carbon/storage.py): rules tried in file
@@ -85,7 +85,7 @@ export function parseStorageSchemas(text: string, file = 'storage-schemas.conf')
       throw new Error(`${file} [${section.name}] (line ${section.line}): missing 'retentions'`);
     let archives: Archive[];
     try {
-      archives = validateArchives(parseRetentions(retentions));
+      archives = parseArchiveList(retentions);
     } catch (e) {
       throw new Error(`${file} [${section.name}] (line ${section.line}): ${(e as Error).message}`);
     }
