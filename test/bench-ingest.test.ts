@@ -227,11 +227,7 @@ describe('ratios and targets', () => {
       undefined,
     );
     assert.deepEqual(ratios(runs), [{ connections: 1, accepted: 20, persisted: 15, peakRss: 1, cpu: 1 }]);
-    const allTimedOut = [
-      ...runs.slice(0, 3),
-      run('carbonado', 1, 1e6, null),
-      run('carbonado', 1, 1e6, null),
-    ];
+    const allTimedOut = [...runs.slice(0, 3), run('carbonado', 1, 1e6, null), run('carbonado', 1, 1e6, null)];
     assert.equal(
       median(allTimedOut, 'carbonado', 1, (r) => r.persistedPointsPerSecond),
       null,

@@ -66,10 +66,10 @@ test('bad input is a 400 that names the problem', async () => {
   const cases: [string, RegExp][] = [
     ['/render?target=a.b.c', /missing format: want json or csv/],
     ['/render?target=a.b.c&format=png', /invalid format "png": want json or csv/],
-    ['/render?target=sumSeries(a.*)&format=json', /target 1: functions are not supported yet: "sumSeries"/],
+    ['/render?target=noSuch(a.*)&format=json', /unknown function "noSuch" at position 0/],
     [
       '/render?target=a.b.c&target=a.*|sum&format=json',
-      /target 2: functions are not supported yet: pipe at position 3/,
+      /target 2: invalid target "a.\*\|sum": at position 4: got 'sum'; want a function call after "\|"/,
     ],
     [
       '/render?target=a.b.c&format=json&from=yesterdayish',

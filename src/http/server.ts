@@ -5,11 +5,13 @@ import type { Service } from '../lifecycle.js';
 import { createLogger, type Logger } from '../log.js';
 import { QueryError } from '../query/errors.js';
 import type { FetchLimits } from '../query/fetch.js';
+import { defaultRegistry } from '../query/functions/index.js';
 import { GlobError } from '../query/glob.js';
 import type { Store } from '../storage/store.js';
 import { HttpError } from './errors.js';
 import { Params } from './params.js';
 import { type Reply, Router } from './router.js';
+import { functionDetailsRoute, functionListRoute } from './routes/functions.js';
 import { expandRoute, findRoute, indexRoute } from './routes/metrics.js';
 import { renderRoute } from './routes/render.js';
 import { versionRoute } from './routes/version.js';
@@ -20,6 +22,8 @@ export interface HttpLimits extends FetchLimits {
   maxTargets: number;
   /** Largest request body (urlencoded POST form) in bytes. */
   maxBodyBytes: number;
+  /** Deepest nesting of function calls in one target. */
+  maxDepth: number;
 }
 
 export const DEFAULT_LIMITS: HttpLimits = {
@@ -27,6 +31,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   maxSeries: 10_000,
   maxDataPoints: 10_000_000,
   maxBodyBytes: 1 << 20,
+  maxDepth: 50,
 };
 
 export interface HttpServerOptions {
@@ -63,6 +68,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpService {
   const counts = { requests: 0, errors4xx: 0, errors5xx: 0 };
 
   const find = findRoute(opts.store, opts.cache, timeZone);
+  const registry = defaultRegistry();
+  const functionDetails = functionDetailsRoute(registry);
   const router = new Router()
     .add(
       '/render',
@@ -73,20 +80,27 @@ export function createHttpServer(opts: HttpServerOptions): HttpService {
         maxTargets: limits.maxTargets,
         limits,
         cacheOnlyStep: opts.cacheOnlyStep ?? (() => 60),
+        registry,
+        maxDepth: limits.maxDepth,
       }),
     )
     .add('/metrics/find', find)
     .add('/metrics', find)
     .add('/metrics/expand', expandRoute(opts.store, opts.cache))
     .add('/metrics/index.json', indexRoute(opts.store, opts.cache), { trailingSlash: false })
-    .add('/version', versionRoute);
+    .add('/version', versionRoute)
+    .add('/functions', functionListRoute(registry));
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     counts.requests++;
     let reply: Reply;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const handler = router.match(url.pathname);
+      // /functions/<name> is the one route with a parameter in its path.
+      const functionName = /^\/functions\/([^/]+)\/?$/.exec(url.pathname);
+      const handler =
+        router.match(url.pathname) ??
+        (functionName ? functionDetails(decodeURIComponent(functionName[1])) : undefined);
       if (!handler) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
       const body = await readForm(req, limits.maxBodyBytes);
       reply = await handler({

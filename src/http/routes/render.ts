@@ -1,7 +1,8 @@
 import type { CacheReader } from '../../cache/reader.js';
 import { renderDatapoints } from '../../query/consolidate.js';
+import { evaluateTargets } from '../../query/evaluator.js';
 import { type FetchContext, type FetchLimits, fetchPathExpression } from '../../query/fetch.js';
-import { plainPathTarget } from '../../query/target.js';
+import type { Registry } from '../../query/functions/registry.js';
 import { parseATTime } from '../../query/time/attime.js';
 import type { Series } from '../../storage/series.js';
 import type { Store } from '../../storage/store.js';
@@ -19,10 +20,14 @@ export interface RenderOptions {
   maxTargets: number;
   limits: FetchLimits;
   cacheOnlyStep: (metric: string) => number;
+  /** The series functions targets may call. */
+  registry: Registry;
+  /** Deepest call nesting allowed in one target. */
+  maxDepth?: number;
 }
 
 /**
- * /render for plain paths and globs, formats json (jsonp) and csv, as graphite-web 1.1.8's renderView
+ * /render: targets evaluated (paths, globs and series functions), formats json (jsonp) and csv, as graphite-web 1.1.8's renderView
  * with parseOptions: targets from `target` or `target[]`, from (default -1d) / until / now / tz, the
  * window ordered min..max and refused when empty, xFilesFactor, maxDataPoints (digits only, else
  * ignored), noNullPoints. Graph images are not drawn yet, so a missing or other format is a 400.
@@ -41,13 +46,6 @@ export function renderRoute(opts: RenderOptions): Handler {
     const targets = params.getAll('target').length ? params.getAll('target') : params.getAll('target[]');
     if (targets.length > opts.maxTargets)
       throw new HttpError(400, `too many targets: ${targets.length}; the limit is ${opts.maxTargets}`);
-    const pathExpressions = targets.map((t, i) => {
-      try {
-        return plainPathTarget(t);
-      } catch (err) {
-        throw new HttpError(400, `target ${i + 1}: ${(err as Error).message}`);
-      }
-    });
 
     const tz = requestZone(params, opts.timeZone);
     const now = timeParam(params, 'now', clock, tz) ?? clock;
@@ -63,29 +61,31 @@ export function renderRoute(opts: RenderOptions): Handler {
     const maxDataPoints = mdpText !== undefined && /^\d+$/.test(mdpText) ? Number(mdpText) : undefined;
     if (maxDataPoints === 0) throw badParam('maxDataPoints', mdpText!, 'want at least 1');
 
-    const ctx: FetchContext = {
-      store: opts.store,
-      cache: opts.cache,
-      from: Math.min(from, until),
-      until: Math.max(from, until),
-      now,
-      xFilesFactor,
-      limits: opts.limits,
-      cacheOnlyStep: opts.cacheOnlyStep,
-    };
-    // Each target is evaluated on its own (a repeated target repeats its series); a path expression
-    // is fetched once per request, as graphite-web's prefetch does.
-    const fetched = new Map<string, Promise<Series[]>>();
-    const data: Series[] = [];
-    for (const pathExpression of pathExpressions) {
-      if (pathExpression === null) continue;
-      let p = fetched.get(pathExpression);
-      if (!p) {
-        p = fetchPathExpression(ctx, pathExpression);
-        fetched.set(pathExpression, p);
-      }
-      data.push(...(await p));
-    }
+    // One running total against the limits for the whole request, whatever windows functions such as
+    // timeShift fetch over.
+    const used = { series: 0, points: 0 };
+    const data: Series[] = await evaluateTargets(
+      targets,
+      { from: Math.min(from, until), until: Math.max(from, until), now },
+      {
+        registry: opts.registry,
+        tz,
+        xFilesFactor,
+        maxDepth: opts.maxDepth,
+        fetch: (pathExpression, window) => {
+          const ctx: FetchContext = {
+            store: opts.store,
+            cache: opts.cache,
+            ...window,
+            xFilesFactor,
+            limits: opts.limits,
+            cacheOnlyStep: opts.cacheOnlyStep,
+            used,
+          };
+          return fetchPathExpression(ctx, pathExpression);
+        },
+      },
+    );
 
     if (format === 'csv') return { contentType: 'text/csv', body: renderCsv(data, tz) };
     // renderViewJson's `if any(data)`: a list of only empty series prints [].

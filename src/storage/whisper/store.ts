@@ -60,6 +60,9 @@ export class WhisperStore implements Store {
   private readonly schemaFor: (metric: string) => WhisperSchema;
   private readonly sparse: boolean;
   private readonly clock: () => number;
+  /** Files known to exist (bounded by the number of metrics, as carbon's own caches are). */
+  private readonly known = new Set<string>();
+  private readonly knownDirs = new Set<string>();
 
   constructor(options: WhisperStoreOptions) {
     this.root = options.root;
@@ -70,24 +73,53 @@ export class WhisperStore implements Store {
 
   /** Writes the points, creating the file from the schema first when needed (mkdir -p). */
   async write(batch: MetricPoints): Promise<void> {
-    if (batch.timestamps.length === 0) return;
-    const path = metricPath(this.root, batch.metric);
-    if (!existsSync(path)) {
-      const schema = this.schemaFor(batch.metric);
-      mkdirSync(dirname(path), { recursive: true });
-      try {
-        create(path, schema.archives, {
-          xFilesFactor: schema.xFilesFactor,
-          aggregationMethod: schema.aggregationMethod,
-          sparse: this.sparse,
-        });
-      } catch (err) {
-        // Another writer created it between our check and our create: use theirs.
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
+    this.writeSync(batch.metric, batch.timestamps, batch.values);
+  }
+
+  /**
+   * The synchronous write behind `write`, also run by the writer thread (write-thread.ts): creates the
+   * file from `schema` (default: the store's schemaFor) when it does not exist, then update_many.
+   * Existing files and directories are remembered, so a steady write costs open, header read, the
+   * archive reads and writes, and close — no stat.
+   */
+  writeSync(
+    metric: string,
+    timestamps: ArrayLike<number>,
+    values: ArrayLike<number>,
+    schema?: WhisperSchema,
+  ): void {
+    if (timestamps.length === 0) return;
+    const path = metricPath(this.root, metric);
+    if (!this.known.has(path)) {
+      if (!existsSync(path)) this.createFile(path, schema ?? this.schemaFor(metric));
+      this.known.add(path);
     }
-    const { timestamps, values } = lastWriteWins(batch.timestamps, batch.values);
-    updateMany(path, timestamps, values, this.clock());
+    const points = lastWriteWins(timestamps, values);
+    try {
+      updateMany(path, points.timestamps, points.values, this.clock());
+    } catch (err) {
+      // Removed behind our back (an operator deleting a metric): forget it so the next write recreates it.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.known.delete(path);
+      throw err;
+    }
+  }
+
+  private createFile(path: string, schema: WhisperSchema): void {
+    const dir = dirname(path);
+    if (!this.knownDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
+    try {
+      create(path, schema.archives, {
+        xFilesFactor: schema.xFilesFactor,
+        aggregationMethod: schema.aggregationMethod,
+        sparse: this.sparse,
+      });
+    } catch (err) {
+      // Another writer created it between our check and our create: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
 
   /** Raw data of `metric` (whisper.fetch), or null when it does not exist or the range is out of retention. */
@@ -117,7 +149,11 @@ export class WhisperStore implements Store {
 
   /** True when the metric's file exists. */
   async exists(metric: string): Promise<boolean> {
-    return existsSync(metricPath(this.root, metric));
+    const path = metricPath(this.root, metric);
+    if (this.known.has(path)) return true;
+    if (!existsSync(path)) return false;
+    this.known.add(path);
+    return true;
   }
 
   /** The metric's header (whisper.info), or null when it does not exist. */
@@ -192,19 +228,22 @@ export class WhisperStore implements Store {
 }
 
 /** Keeps the last value given for each timestamp, as carbon's cache does before whisper sees them. */
-function lastWriteWins(timestamps: number[], values: number[]): { timestamps: number[]; values: number[] } {
+function lastWriteWins(
+  timestamps: ArrayLike<number>,
+  values: ArrayLike<number>,
+): { timestamps: ArrayLike<number>; values: ArrayLike<number> } {
   if (values.length !== timestamps.length)
     throw new RangeError(
       `${timestamps.length} timestamps but ${values.length} values; want one value per timestamp`,
     );
-  const seen = new Map<number, number>();
-  let duplicate = false;
-  for (let i = 0; i < timestamps.length; i++) {
-    const t = Math.trunc(timestamps[i]);
-    if (seen.has(t)) duplicate = true;
-    seen.set(t, i);
+  // The cache hands over points sorted with one per timestamp: check that in one pass, no allocation.
+  let increasing = true;
+  for (let i = 1; i < timestamps.length && increasing; i++) {
+    increasing = Math.trunc(timestamps[i]) > Math.trunc(timestamps[i - 1]);
   }
-  if (!duplicate) return { timestamps, values };
+  if (increasing) return { timestamps, values };
+  const seen = new Map<number, number>();
+  for (let i = 0; i < timestamps.length; i++) seen.set(Math.trunc(timestamps[i]), i);
   const ts: number[] = [];
   const vs: number[] = [];
   for (const [t, i] of seen) {

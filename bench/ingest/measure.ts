@@ -1,0 +1,218 @@
+import { Socket } from 'node:net';
+import type { Load } from './load.js';
+import { readCpuSeconds, readProcMemory, readTcpSockets } from './proc.js';
+import type { RunningServer } from './system.js';
+import { PersistChecker } from './whisper-check.js';
+
+/** What one run of one system over N connections measured. Times are seconds from the first byte. */
+export interface RunResult {
+  system: string;
+  connections: number;
+  points: number;
+  bytes: number;
+  /** All bytes written by the client and read by the server off its sockets (see bench/README.md). */
+  acceptedSeconds: number;
+  acceptedPointsPerSecond: number;
+  /** Every point readable from the whisper files; null when that did not happen within the timeout. */
+  persistedSeconds: number | null;
+  persistedPointsPerSecond: number | null;
+  /** Points found on disk when the check ended (all of them unless it timed out). */
+  persistedPoints: number;
+  /** Points on disk whose value is not the one sent (must be 0). */
+  wrongValues: number;
+  /** VmHWM when the check ended, bytes: the server's peak resident set over its life so far. */
+  peakRssBytes: number;
+  /** User + system CPU the server used from the first byte to the end of the check, seconds. */
+  cpuSeconds: number;
+  /** SIGTERM to exit, ms, and whether it had to be killed. */
+  exitMs: number;
+  killedOnStop: boolean;
+}
+
+/** Memory the cache pass measured: RSS with the load held in the cache minus RSS before sending. */
+export interface CacheMemoryResult {
+  system: string;
+  /** Accepted points/s with the writer idle: the receive path alone (same definition as RunResult's). */
+  acceptedPointsPerSecond: number;
+  rssBeforeBytes: number;
+  rssAfterBytes: number;
+  /** Points still in the cache (sent minus already on disk) when RSS was read. */
+  cachedPoints: number;
+  bytesPerCachedPoint: number | null;
+  /** Why the figure is missing, when it is. */
+  invalid?: string;
+}
+
+/** Bounds and pacing of one run. */
+export interface RunOptions {
+  persistTimeoutMs: number;
+  /** How often /proc/net/tcp is read while waiting for the server to take the bytes, ms. */
+  acceptPollMs: number;
+  /** How often the whisper files are re-read while waiting for persistence, ms. */
+  persistPollMs: number;
+  stopGraceMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Opens one connection per buffer to the server's line port. */
+async function connectAll(port: number, count: number): Promise<Socket[]> {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const s = new Socket();
+          s.setNoDelay(true);
+          s.once('error', reject);
+          s.connect(port, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+}
+
+/**
+ * Writes each buffer to its socket and resolves, in seconds since `t0`, when the server has taken every
+ * byte off every socket: the client's writes are handed to the kernel (write callback), nothing is
+ * unacknowledged on the client side (tx_queue 0) and nothing is left unread on the server side
+ * (rx_queue 0), as /proc/net/tcp shows them. Fails if a connection vanishes (the server closed it).
+ */
+async function sendAndAwaitTaken(
+  sockets: Socket[],
+  buffers: Buffer[],
+  serverPort: number,
+  pollMs: number,
+  t0: number,
+) {
+  let written = 0;
+  let writeError: Error | null = null;
+  sockets.forEach((s, c) => {
+    s.on('error', (e) => {
+      writeError = e;
+    });
+    s.write(buffers[c], (e) => {
+      if (e) writeError = e;
+      else written++;
+    });
+  });
+  const clientPorts = new Set(sockets.map((s) => s.localPort!));
+  for (;;) {
+    if (writeError) throw new Error(`sending failed: ${(writeError as Error).message}`);
+    if (written === sockets.length) {
+      let pending = 0;
+      let seen = 0;
+      for (const sock of readTcpSockets()) {
+        if (sock.localPort === serverPort && clientPorts.has(sock.remotePort)) {
+          seen++;
+          pending += sock.rxQueue;
+        } else if (sock.remotePort === serverPort && clientPorts.has(sock.localPort)) {
+          pending += sock.txQueue;
+        }
+      }
+      if (seen < sockets.length)
+        throw new Error(`the server closed ${sockets.length - seen} of ${sockets.length} connections`);
+      if (pending === 0) return (performance.now() - t0) / 1000;
+    }
+    await sleep(pollMs);
+  }
+}
+
+/** One measured run: send the load over `load.buffers.length` connections, await acceptance and persistence. */
+export async function measureRun(
+  system: string,
+  server: RunningServer,
+  load: Load,
+  opts: RunOptions,
+): Promise<RunResult> {
+  const sockets = await connectAll(server.linePort, load.buffers.length);
+  const checker = new PersistChecker(server.whisperRoot, load.shape);
+  const cpu0 = readCpuSeconds(server.pid);
+  const t0 = performance.now();
+  const acceptedSeconds = await sendAndAwaitTaken(
+    sockets,
+    load.buffers,
+    server.linePort,
+    opts.acceptPollMs,
+    t0,
+  );
+  // Persistence is checked only once every byte is taken: no point can be on disk before it arrives, and
+  // reading files earlier would steal CPU from the acceptance being timed.
+  let persistedSeconds: number | null = null;
+  const deadline = t0 + opts.persistTimeoutMs;
+  for (;;) {
+    if (checker.poll()) {
+      persistedSeconds = (performance.now() - t0) / 1000;
+      break;
+    }
+    if (performance.now() > deadline) break;
+    await sleep(opts.persistPollMs);
+  }
+  const cpuSeconds = readCpuSeconds(server.pid) - cpu0;
+  const { peakRss } = readProcMemory(server.pid);
+  for (const s of sockets) s.end();
+  const stopped = await server.stop(opts.stopGraceMs);
+  const progress = checker.progress();
+  return {
+    system,
+    connections: load.buffers.length,
+    points: load.totalPoints,
+    bytes: load.totalBytes,
+    acceptedSeconds,
+    acceptedPointsPerSecond: load.totalPoints / acceptedSeconds,
+    persistedSeconds,
+    persistedPointsPerSecond: persistedSeconds === null ? null : load.totalPoints / persistedSeconds,
+    persistedPoints: progress.present,
+    wrongValues: progress.wrong,
+    peakRssBytes: peakRss,
+    cpuSeconds,
+    exitMs: stopped.exitMs,
+    killedOnStop: stopped.killed,
+  };
+}
+
+/**
+ * The cache pass: with writes deferred, RSS before sending and once every byte is taken; the difference
+ * over the points still cached is the memory one cached point costs (cache structures plus whatever
+ * else grew, so an upper bound). The server is killed afterwards: draining at one metric per second
+ * would take hours.
+ */
+export async function measureCacheMemory(
+  system: string,
+  server: RunningServer,
+  load: Load,
+  opts: RunOptions,
+): Promise<CacheMemoryResult> {
+  const sockets = await connectAll(server.linePort, load.buffers.length);
+  const rssBeforeBytes = readProcMemory(server.pid).rss;
+  const t0 = performance.now();
+  const acceptedSeconds = await sendAndAwaitTaken(
+    sockets,
+    load.buffers,
+    server.linePort,
+    opts.acceptPollMs,
+    t0,
+  );
+  const rssAfterBytes = readProcMemory(server.pid).rss;
+  const checker = new PersistChecker(server.whisperRoot, load.shape);
+  checker.poll();
+  const onDisk = checker.progress().present;
+  for (const s of sockets) s.destroy();
+  await server.kill();
+  const cachedPoints = load.totalPoints - onDisk;
+  const result: CacheMemoryResult = {
+    system,
+    acceptedPointsPerSecond: load.totalPoints / acceptedSeconds,
+    rssBeforeBytes,
+    rssAfterBytes,
+    cachedPoints,
+    bytesPerCachedPoint: null,
+  };
+  // The figure means something only if most points really were held: a server ignoring the rate limit
+  // would have written them, and the RSS difference would be buffers, not cache.
+  if (cachedPoints < load.totalPoints * 0.9) {
+    result.invalid = `writes were not deferred: ${onDisk} of ${load.totalPoints} points already on disk`;
+  } else {
+    result.bytesPerCachedPoint = (rssAfterBytes - rssBeforeBytes) / cachedPoints;
+  }
+  return result;
+}

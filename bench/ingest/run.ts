@@ -1,0 +1,211 @@
+/**
+ * `npm run bench:ingest [-- flags]`: the same plaintext load sent side by side to Carbonado and to
+ * Debian's carbon-cache on loopback; prints a table and writes the figures as JSON. bench/README.md
+ * defines every figure.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { carbonCache } from './carbon-cache.js';
+import { type CarbonadoBuild, carbonado, REPO_ROOT } from './carbonado.js';
+import { buildLoad, type LoadShape } from './load.js';
+import {
+  type CacheMemoryResult,
+  measureCacheMemory,
+  measureRun,
+  type RunOptions,
+  type RunResult,
+} from './measure.js';
+import { formatTable, ratios, targets } from './report.js';
+import type { BenchSystem } from './system.js';
+
+const USAGE = `usage: npm run bench:ingest -- [options]
+
+  --metrics N           distinct metrics (default 10000)
+  --points N            points per metric (default 60)
+  --step S              seconds between a metric's points = whisper precision (default 10)
+  --connections LIST    connection counts to run, comma-separated (default 1,4)
+  --repeat N            runs of each system per connection count; ratios use the medians (default 1)
+  --systems LIST        carbonado,carbon-cache (default both)
+  --no-cache-pass       skip the cache memory pass
+  --persist-timeout S   give up waiting for the whisper files after S seconds (default 300)
+  --carbonado-build B   tsx (run src/ through tsx, default) or dist (run the tsc build)
+  --carbonado-node-arg A  an argument for Carbonado's node, repeatable (e.g. --cpu-prof)
+  --out FILE            JSON results (default .bench/ingest.json)
+  --keep                keep the temp directory (its path is printed)`;
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new Error(`--${name} got '${text}'; want an integer >= 1`);
+  return n;
+}
+
+function parseFlags(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      metrics: { type: 'string', default: '10000' },
+      points: { type: 'string', default: '60' },
+      step: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '1,4' },
+      repeat: { type: 'string', default: '1' },
+      systems: { type: 'string', default: 'carbon-cache,carbonado' },
+      'no-cache-pass': { type: 'boolean', default: false },
+      'persist-timeout': { type: 'string', default: '300' },
+      'carbonado-build': { type: 'string', default: 'tsx' },
+      'carbonado-node-arg': { type: 'string', multiple: true, default: [] },
+      // .bench/ is git-ignored: a run leaves no change in the tree.
+      out: { type: 'string', default: join(REPO_ROOT, '.bench', 'ingest.json') },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const build = values['carbonado-build'];
+  if (build !== 'tsx' && build !== 'dist')
+    throw new Error(`--carbonado-build got '${build}'; want tsx or dist`);
+  const known: Record<string, BenchSystem> = {
+    'carbon-cache': carbonCache,
+    carbonado: carbonado(build as CarbonadoBuild, values['carbonado-node-arg']),
+  };
+  const systems = values.systems.split(',').map((name) => {
+    const s = known[name.trim()];
+    if (!s) throw new Error(`--systems: got '${name}'; want one of ${Object.keys(known).join(', ')}`);
+    return s;
+  });
+  return {
+    metrics: positiveInt('metrics', values.metrics),
+    points: positiveInt('points', values.points),
+    step: positiveInt('step', values.step),
+    connections: values.connections.split(',').map((c) => positiveInt('connections', c.trim())),
+    repeat: positiveInt('repeat', values.repeat),
+    systems,
+    cachePass: !values['no-cache-pass'],
+    persistTimeoutMs: positiveInt('persist-timeout', values['persist-timeout']) * 1000,
+    build: build as CarbonadoBuild,
+    out: resolve(values.out),
+    keep: values.keep,
+  };
+}
+
+/**
+ * One archive at the load's step, holding the load plus an hour: whisper drops points older than its
+ * retention at write time (whisper.py file_update_many), so the slack keeps a slow run's points in.
+ */
+function schemasFor(shape: LoadShape): string {
+  const slots = shape.points + Math.ceil(3600 / shape.step);
+  return `# Written by bench/ingest: every metric, the benchmark's and the self-metrics, in one small archive.\n[everything]\npattern = .*\nretentions = ${shape.step}s:${slots}\n`;
+}
+
+const log = (msg: string) => process.stderr.write(`bench:ingest ${msg}\n`);
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const now = Math.floor(Date.now() / 1000);
+  const shape: LoadShape = {
+    metrics: flags.metrics,
+    points: flags.points,
+    step: flags.step,
+    lastTimestamp: Math.floor(now / flags.step) * flags.step - flags.step,
+  };
+  const schemas = schemasFor(shape);
+  const opts: RunOptions = {
+    persistTimeoutMs: flags.persistTimeoutMs,
+    acceptPollMs: 2,
+    persistPollMs: 100,
+    stopGraceMs: 60_000,
+  };
+  const root = mkdtempSync(join(tmpdir(), 'carbonado-bench-ingest-'));
+  const cleanup = () => {
+    if (!flags.keep) rmSync(root, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  log(`load ${shape.metrics} metrics x ${shape.points} points, step ${shape.step}s; temp dir ${root}`);
+  const runs: RunResult[] = [];
+  const memory: CacheMemoryResult[] = [];
+  const failures: { system: string; connections: number | 'cache'; error: string }[] = [];
+  let runNo = 0;
+  try {
+    for (const connections of flags.connections) {
+      const load = buildLoad(shape, connections);
+      // Systems alternate within a repetition, so drift in the machine's load hits both alike.
+      for (let rep = 0; rep < flags.repeat; rep++)
+        for (const system of flags.systems) {
+          const dir = join(root, `${++runNo}-${system.name}-${connections}c`);
+          mkdirSync(dir);
+          log(
+            `${system.name}: ${load.totalPoints} points (${load.totalBytes} bytes) over ${connections} connection(s)`,
+          );
+          try {
+            const server = await system.start({ dir, schemas, deferWrites: false, readyTimeoutMs: 60_000 });
+            // A failed measurement must not leave the server running (kill after stop is a no-op).
+            const r = await measureRun(system.name, server, load, opts).finally(() => server.kill());
+            runs.push(r);
+            log(
+              `${system.name}: accepted in ${r.acceptedSeconds.toFixed(3)} s, persisted ${r.persistedSeconds === null ? 'TIMEOUT' : `in ${r.persistedSeconds.toFixed(3)} s`}`,
+            );
+          } catch (e) {
+            failures.push({ system: system.name, connections, error: (e as Error).message });
+            log(`${system.name}: FAILED: ${(e as Error).message}`);
+          }
+          if (!flags.keep) rmSync(dir, { recursive: true, force: true });
+        }
+    }
+    if (flags.cachePass) {
+      const load = buildLoad(shape, 1);
+      for (const system of flags.systems) {
+        const dir = join(root, `${++runNo}-${system.name}-cache`);
+        mkdirSync(dir);
+        log(`${system.name}: cache pass, writes deferred`);
+        try {
+          const server = await system.start({ dir, schemas, deferWrites: true, readyTimeoutMs: 60_000 });
+          memory.push(await measureCacheMemory(system.name, server, load, opts).finally(() => server.kill()));
+        } catch (e) {
+          failures.push({ system: system.name, connections: 'cache', error: (e as Error).message });
+          log(`${system.name}: cache pass FAILED: ${(e as Error).message}`);
+        }
+        if (!flags.keep) rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    cleanup();
+  }
+  const r = ratios(runs);
+  const results = {
+    benchmark: 'ingest',
+    command: `npm run bench:ingest -- ${process.argv.slice(2).join(' ')}`.trim(),
+    at: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+      kernel: release(),
+      node: process.version,
+    },
+    load: { ...shape, format: 'plaintext', retentions: schemas.split('retentions = ')[1].trim() },
+    carbonadoBuild: flags.build,
+    runs,
+    ratios: r,
+    cacheMemory: memory,
+    targets: targets(runs, r),
+    failures,
+  };
+  mkdirSync(dirname(flags.out), { recursive: true });
+  writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(formatTable(runs, r, memory));
+  for (const f of failures) console.log(`FAILED ${f.system} (${f.connections}): ${f.error.split('\n')[0]}`);
+  console.log(`targets: ${JSON.stringify(results.targets)}\nresults: ${flags.out}`);
+  if (failures.length) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  console.error(`bench:ingest: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});
