@@ -37,6 +37,9 @@ export interface WriterOptions {
   logger?: Logger;
 }
 
+/** Most metrics written in one slice (one message to a write thread). */
+const MAX_SLICE_METRICS = 2000;
+
 interface Failure {
   attempts: number;
   /** performance.now() ms before which the metric is not tried again. */
@@ -158,11 +161,15 @@ export class CacheWriter implements Service {
 
   private async run(): Promise<void> {
     const skip = (metric: string) => this.skip(metric);
+    // A store that writes off the main thread takes a whole slice of batches at once (one message);
+    // one that writes right here is awaited batch by batch so the slice ends on time.
+    const concurrent = this.store.writesOffThread === true;
     for (;;) {
       const sliceEnd = performance.now() + this.sliceMs;
+      const writes: Promise<void>[] = [];
       let wrote = 0;
       let throttled = 0;
-      while (performance.now() < sliceEnd) {
+      while (performance.now() < sliceEnd && wrote < MAX_SLICE_METRICS) {
         if (this.updates && !this.draining && !this.updates.available()) {
           throttled = this.updates.wait() * 1000;
           break;
@@ -171,9 +178,11 @@ export class CacheWriter implements Service {
         if (metric === undefined) break;
         const batch = this.cache.pop(metric);
         if (batch === undefined) throw new Error(`BUG: strategy chose ${metric}, which has no points`);
-        await this.write(batch);
+        if (concurrent) writes.push(this.write(batch));
+        else await this.write(batch);
         wrote++;
       }
+      if (writes.length > 0) await Promise.all(writes);
       if (throttled > 0) await this.idle(throttled);
       else if (wrote > 0) await yieldToEventLoop();
       else if (this.draining) return;

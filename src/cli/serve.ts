@@ -36,7 +36,11 @@ export async function startServer(
   const dataDir = resolve(server.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const schemas = loadSchemas(server.schemasDir || undefined);
-  const store = new WhisperStore({ root: dataDir, schemaFor: (m) => schemas.schemaFor(m) });
+  const store = new WhisperStore({
+    root: dataDir,
+    schemaFor: (m) => schemas.schemaFor(m),
+    writeThread: true,
+  });
 
   const wal =
     cacheConf.walFlushInterval > 0
@@ -142,6 +146,7 @@ export async function startServer(
   } catch (e) {
     for (const s of started.reverse()) await s.stop();
     await writer.stop();
+    await store.close();
     throw e;
   }
 
@@ -163,6 +168,7 @@ export async function startServer(
         for (const s of [...started].reverse()) await s.stop();
         // The writer's stop drains the whole cache to disk and closes the write-ahead log.
         await writer.stop();
+        await store.close();
       })();
       return stopping;
     },

@@ -35,6 +35,10 @@ export interface Store {
   write(batch: MetricPoints): Promise<void>;
   /** True when the metric exists in the store. */
   exists(metric: string): Promise<boolean>;
+  /** True when writes run off the main thread, so the writer may have many in flight at once. */
+  readonly writesOffThread?: boolean;
+  /** Releases what the store holds (threads, connections) once its writes are done. */
+  close?(): Promise<void>;
 }
 
 export type { Series };

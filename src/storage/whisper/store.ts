@@ -8,6 +8,7 @@ import { readHeader, type WhisperHeader } from './format.js';
 import { info } from './info.js';
 import { encodeMetricPath, normalizeTagged } from './tagged.js';
 import { updateMany } from './update.js';
+import { WhisperWriteThread } from './write-thread.js';
 
 /** How a new metric's file is laid out (from storage-schemas.conf and storage-aggregation.conf). */
 export interface WhisperSchema {
@@ -26,6 +27,8 @@ export interface WhisperStoreOptions {
   sparse?: boolean;
   /** Epoch seconds used as whisper's `now` on write; defaults to the wall clock. */
   clock?: () => number;
+  /** Write on a worker thread (write-thread.ts) so file I/O does not hold up the event loop. */
+  writeThread?: boolean;
 }
 
 /**
@@ -63,17 +66,46 @@ export class WhisperStore implements Store {
   /** Files known to exist (bounded by the number of metrics, as carbon's own caches are). */
   private readonly known = new Set<string>();
   private readonly knownDirs = new Set<string>();
+  private readonly thread: WhisperWriteThread | undefined;
+  readonly writesOffThread: boolean;
 
   constructor(options: WhisperStoreOptions) {
     this.root = options.root;
     this.schemaFor = options.schemaFor;
     this.sparse = options.sparse ?? false;
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
+    this.writesOffThread = options.writeThread === true;
+    if (options.writeThread) {
+      if (options.clock) throw new Error('BUG: a write thread uses the wall clock; clock is for tests');
+      this.thread = new WhisperWriteThread({ root: this.root, sparse: this.sparse });
+    }
   }
 
-  /** Writes the points, creating the file from the schema first when needed (mkdir -p). */
+  /**
+   * Writes the points, creating the file from the schema first when needed (mkdir -p): on the write
+   * thread when the store has one, else right here.
+   */
   async write(batch: MetricPoints): Promise<void> {
-    this.writeSync(batch.metric, batch.timestamps, batch.values);
+    if (!this.thread) return this.writeSync(batch.metric, batch.timestamps, batch.values);
+    const path = metricPath(this.root, batch.metric);
+    const schema = (await this.exists(batch.metric)) ? undefined : this.schemaFor(batch.metric);
+    try {
+      await this.thread.write({
+        metric: batch.metric,
+        timestamps: batch.timestamps,
+        values: batch.values,
+        schema,
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.known.delete(path);
+      throw err;
+    }
+    this.known.add(path);
+  }
+
+  /** Ends the write thread once its writes are done. Safe to call twice. */
+  async close(): Promise<void> {
+    await this.thread?.close();
   }
 
   /**

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { WhisperStore } from './store.js';
+
+const schema = {
+  archives: [{ secondsPerPoint: 10, points: 60 }],
+  xFilesFactor: 0.5,
+  aggregationMethod: 'average',
+};
+
+test('writes on the write thread land in the files; a corrupt file fails only its own metric', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'carbonado-wthread-'));
+  const store = new WhisperStore({ root, schemaFor: () => schema, writeThread: true });
+  try {
+    assert.equal(store.writesOffThread, true);
+    mkdirSync(join(root, 'bad'));
+    writeFileSync(join(root, 'bad', 'file.wsp'), Buffer.from('not a whisper file'));
+    const now = Math.floor(Date.now() / 1000);
+    const t = now - (now % 10) - 100;
+    // Issued in one turn of the event loop: they travel as one message.
+    const results = await Promise.allSettled([
+      store.write({ metric: 'ok.one', timestamps: [t, t + 10], values: [1, 2] }),
+      store.write({ metric: 'bad.file', timestamps: [t], values: [5] }),
+      store.write({ metric: 'ok.two', timestamps: [t + 20, t], values: [3, 0.5] }),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    const err = (results[1] as PromiseRejectedResult).reason as Error;
+    assert.equal(err.name, 'WhisperCorruptError');
+    assert.match(err.message, /bad\/file\.wsp/);
+    const one = await store.fetch('ok.one', t - 10, t + 20, now);
+    assert.deepEqual([...(one?.values ?? [])], [1, 2, Number.NaN]);
+    const two = await store.fetch('ok.two', t - 10, t + 30, now);
+    assert.deepEqual([...(two?.values ?? [])], [0.5, Number.NaN, 3, Number.NaN]);
+    assert.equal(await store.exists('ok.two'), true);
+  } finally {
+    await store.close();
+    await store.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
