@@ -13,6 +13,8 @@ export const SERVE_USAGE = `usage: carbonado serve [options]
   --line-port N        plaintext protocol over TCP (default 2003)
   --udp-port N         plaintext protocol over UDP (default 2003)
   --pickle-port N      pickle protocol (default 2004)
+  --statsd-port N      StatsD over UDP and TCP (default 8125)
+  --statsd-admin-port N  StatsD admin interface (default 8126)
   --instance NAME      self-metrics go to carbon.agents.NAME.* (default a)
   --metric-interval S  seconds between self-metric reports (default 60; 0 = off)
 A port of 0 turns that listener off.`;
@@ -41,6 +43,8 @@ export function parseServeFlags(argv: string[]): { config: CarbonadoConfig; ephe
       'line-port': { type: 'string' },
       'udp-port': { type: 'string' },
       'pickle-port': { type: 'string' },
+      'statsd-port': { type: 'string' },
+      'statsd-admin-port': { type: 'string' },
       instance: { type: 'string' },
       'metric-interval': { type: 'string' },
       'ephemeral-ports': { type: 'boolean' },
@@ -57,6 +61,9 @@ export function parseServeFlags(argv: string[]): { config: CarbonadoConfig; ephe
   if (values['udp-port'] !== undefined) config.listeners.udpPort = port('udp-port', values['udp-port']);
   if (values['pickle-port'] !== undefined)
     config.listeners.picklePort = port('pickle-port', values['pickle-port']);
+  if (values['statsd-port'] !== undefined) config.statsd.port = port('statsd-port', values['statsd-port']);
+  if (values['statsd-admin-port'] !== undefined)
+    config.statsd.adminPort = port('statsd-admin-port', values['statsd-admin-port']);
   if (values['metric-interval'] !== undefined) {
     const s = Number(values['metric-interval']);
     if (!Number.isFinite(s) || s < 0) throw new Error(`--metric-interval got '${values['metric-interval']}'`);

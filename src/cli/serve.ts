@@ -9,6 +9,8 @@ import { loadSchemas } from '../config/schemas.js';
 import { createHttpServer } from '../http/server.js';
 import { PickleReceiver } from '../ingest/pickle/listener.js';
 import { PlaintextTcpReceiver, PlaintextUdpReceiver } from '../ingest/plaintext/listener.js';
+import { parseStatsdConfig } from '../ingest/statsd/config.js';
+import { StatsdServer } from '../ingest/statsd/server.js';
 import { SelfMetrics } from '../instrumentation/selfmetrics.js';
 import type { Service } from '../lifecycle.js';
 import { createLogger } from '../log.js';
@@ -18,7 +20,7 @@ const log = createLogger('serve');
 
 /** A running server: the bound ports (0 when off) and a stop that drains the cache to disk. */
 export interface Server {
-  ports: { line: number; udp: number; pickle: number; http: number };
+  ports: { line: number; udp: number; pickle: number; http: number; statsd: number; statsdAdmin: number };
   stop(): Promise<void>;
 }
 
@@ -80,7 +82,7 @@ export async function startServer(
   const bindPort = (p: number) => (opts.ephemeralPorts ? 0 : p);
   const host = server.bind;
   const started: Service[] = [];
-  const ports = { line: 0, udp: 0, pickle: 0, http: 0 };
+  const ports = { line: 0, udp: 0, pickle: 0, http: 0, statsd: 0, statsdAdmin: 0 };
 
   try {
     if (enabled(listeners.httpPort)) {
@@ -142,6 +144,21 @@ export async function startServer(
       await r.start();
       started.push(r);
       ports[key] = r.address().port;
+    }
+    if (enabled(config.statsd.port)) {
+      // StatsD flushes straight into the cache: no TCP hop to a carbon port as Etsy's daemon needs.
+      const statsd = new StatsdServer({
+        host,
+        port: bindPort(config.statsd.port),
+        adminPort: enabled(config.statsd.adminPort) ? bindPort(config.statsd.adminPort) : null,
+        sink: cache,
+        config: parseStatsdConfig(config.statsd.options),
+      });
+      await statsd.start();
+      started.push(statsd);
+      const bound = statsd.address();
+      ports.statsd = bound.udp;
+      ports.statsdAdmin = bound.admin ?? 0;
     }
   } catch (e) {
     for (const s of started.reverse()) await s.stop();

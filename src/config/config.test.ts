@@ -29,3 +29,27 @@ test('config errors name the option and the bad value', () => {
   for (const [text, re] of bad)
     assert.throws(() => applyConfigText(defaultConfig(), text, 'c.conf'), re, text);
 });
+
+test('[statsd] takes Etsy option names, any case, and checks them', () => {
+  const c = applyConfigText(
+    defaultConfig(),
+    '[statsd]\nport = 0\nflushInterval = 2000\npercentThreshold = 90,99\ngraphite.legacyNamespace = false\nhistogram = [{"metric":"","bins":[10,"inf"]}]\n',
+    'c.conf',
+  );
+  assert.equal(c.statsd.port, 0);
+  assert.equal(c.statsd.adminPort, 8126);
+  assert.deepEqual(c.statsd.options, {
+    flushInterval: '2000',
+    percentThreshold: '90,99',
+    graphite: { legacyNamespace: 'false' },
+    histogram: [{ metric: '', bins: [10, 'inf'] }],
+  });
+  const bad: Array<[string, RegExp]> = [
+    ['[statsd]\nflushIntervall = 5', /flushintervall: unknown option/],
+    ['[statsd]\nflushInterval = soon', /flushInterval/],
+    ['[statsd]\nhistogram = bins!', /want Etsy's JSON list/],
+    ['[statsd]\ngraphite.legacyNamespace = perhaps', /legacyNamespace/],
+  ];
+  for (const [text, re] of bad)
+    assert.throws(() => applyConfigText(defaultConfig(), text, 'c.conf'), re, text);
+});

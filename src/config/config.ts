@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { GRAPHITE_KEYS, parseStatsdConfig, TOP_KEYS } from '../ingest/statsd/config.js';
 import { type IniSection, parseIni } from './ini.js';
 
 /**
@@ -51,6 +52,14 @@ export interface CarbonadoConfig {
     maxSeries: number;
     maxDataPoints: number;
   };
+  statsd: {
+    /** StatsD over UDP and TCP (Etsy's 8125); 0 turns it off. */
+    port: number;
+    /** StatsD's admin interface (Etsy's 8126); 0 turns it off. */
+    adminPort: number;
+    /** Etsy's own option names and values (flushInterval, percentThreshold, graphite.legacyNamespace…). */
+    options: Record<string, unknown>;
+  };
 }
 
 export function defaultConfig(): CarbonadoConfig {
@@ -70,6 +79,7 @@ export function defaultConfig(): CarbonadoConfig {
     },
     carbon: { metricPrefix: 'carbon', metricInterval: 60 },
     http: { maxTargets: 100, maxSeries: 10_000, maxDataPoints: 50_000_000 },
+    statsd: { port: 8125, adminPort: 8126, options: {} },
   };
 }
 
@@ -106,6 +116,7 @@ export function applyConfigText(config: CarbonadoConfig, text: string, file: str
 }
 
 function applySection(config: CarbonadoConfig, section: IniSection, file: string): void {
+  if (section.name === 'statsd') return applyStatsdSection(config, section, file);
   if (!(section.name in config)) {
     throw new Error(
       `${file}: unknown section [${section.name}]; want one of ${Object.keys(config).join(', ')}`,
@@ -121,7 +132,53 @@ function applySection(config: CarbonadoConfig, section: IniSection, file: string
   }
 }
 
+/** Etsy's option names by their lowercased form (INI option names are case-insensitive). */
+const ETSY_OPTIONS = new Map<string, string[]>([
+  ...[...TOP_KEYS].filter((k) => k !== 'graphite').map((k): [string, string[]] => [k.toLowerCase(), [k]]),
+  ...[...GRAPHITE_KEYS].map((k): [string, string[]] => [`graphite.${k.toLowerCase()}`, ['graphite', k]]),
+]);
+
+/**
+ * [statsd]: `port` and `admin_port`, then Etsy's options by their own names — `flushInterval = 10000`,
+ * `percentThreshold = 90,99`, `graphite.legacyNamespace = false`; `histogram` takes Etsy's JSON list.
+ */
+function applyStatsdSection(config: CarbonadoConfig, section: IniSection, file: string): void {
+  for (const [option, text] of section.options) {
+    const where = `${file} [statsd] ${option}`;
+    if (option === 'port' || option === 'admin_port') {
+      const key = option === 'port' ? 'port' : 'adminPort';
+      config.statsd[key] = parseValue(config.statsd[key], text, where) as number;
+      continue;
+    }
+    const path = ETSY_OPTIONS.get(option);
+    if (!path)
+      throw new Error(`${where}: unknown option; want port, admin_port or one of Etsy's statsd options`);
+    let value: unknown = text;
+    if (path[0] === 'histogram') {
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new Error(
+          `${where}: got '${text}'; want Etsy's JSON list, e.g. [{"metric":"","bins":[10,100,"inf"]}]`,
+        );
+      }
+    }
+    if (path.length === 2) {
+      const graphite = (config.statsd.options.graphite ??= {}) as Record<string, unknown>;
+      graphite[path[1]] = value;
+    } else config.statsd.options[path[0]] = value;
+  }
+}
+
 export function validateConfig(config: CarbonadoConfig): void {
+  parseStatsdConfig(config.statsd.options);
+  for (const [name, port] of Object.entries({
+    statsdPort: config.statsd.port,
+    statsdAdminPort: config.statsd.adminPort,
+  })) {
+    if (!Number.isInteger(port) || port > 65535)
+      throw new Error(`statsd.${snake(name)} got ${port}; want 0-65535`);
+  }
   const { cache, listeners } = config;
   if (!['max', 'sorted', 'naive'].includes(cache.writeStrategy))
     throw new Error(`cache.write_strategy got '${cache.writeStrategy}'; want max, sorted or naive`);

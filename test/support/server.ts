@@ -6,6 +6,8 @@ export interface ServerPorts {
   udp: number;
   pickle: number;
   http: number;
+  statsd: number;
+  statsdAdmin: number;
 }
 
 export interface RunningServer {

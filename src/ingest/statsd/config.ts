@@ -102,7 +102,8 @@ export const TIMER_METRICS = [
   'histogram',
 ] as const;
 
-const TOP_KEYS = new Set([
+/** The top-level option names of Etsy's config file that Carbonado understands. */
+export const TOP_KEYS = new Set([
   'flushInterval',
   'percentThreshold',
   'flushCounts',
@@ -120,7 +121,8 @@ const TOP_KEYS = new Set([
   'healthStatus',
   'graphite',
 ]);
-const GRAPHITE_KEYS = new Set(Object.keys(DEFAULT_STATSD_CONFIG.graphite));
+/** The options of the graphite backend section of Etsy's config file. */
+export const GRAPHITE_KEYS = new Set(Object.keys(DEFAULT_STATSD_CONFIG.graphite));
 
 /**
  * Validates a plain object written in Etsy's terms and returns the resolved config. Values may be typed
