@@ -21,6 +21,8 @@ const GOOD: [string, string][] = [
   ['cpu;v=1.2.3', 'cpu;v=1.2.3'],
   ['cpu;v=a=b', 'cpu;v=a=b'],
   ['cpu;v=..', 'cpu;v=..'],
+  // tagged series are stored under their hash, so a tag value may be a path
+  ['disk;mount=/var/lib', 'disk;mount=/var/lib'],
   // sorted on the whole ";tag=value" string: "." (0x2e) sorts before "=" (0x3d)
   ['m;a=1;a.b=2', 'm;a.b=2;a=1'],
   ['cpu{host="a",dc="x"}', 'cpu;dc=x;host=a'],
@@ -62,7 +64,7 @@ const BAD: [string, RegExp][] = [
   ['cpu{host=""}', /want tag="value"/],
   ['cpu{host="~x"}', /no leading "~"/],
   ['cpu{v="a\\\\b"}', /directory separator \(U\+005C\) at offset 7 in "cpu;v=a\\\\b"/],
-  ['disk;mount=/var', /directory separator \(U\+002F\) at offset 11/],
+  ['disk/x;mount=var', /directory separator \(U\+002F\) at offset 4/],
   [`${'ab.'.repeat(341)}ab`, /1025-byte name/],
   [`a.${'s'.repeat(252)}.b`, /252-byte segment at offset 2/],
   [`a.${'é'.repeat(126)}`, /252-byte segment/],

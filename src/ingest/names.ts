@@ -34,7 +34,7 @@ export type TaggedNameResult =
 /**
  * Validates `raw` and returns it in carbon's canonical form. Refused, each with an error that quotes
  * the input and names the offset: the empty name; an empty segment (`a..b`, a leading or trailing
- * dot) in the metric part; `/` and `\` (directory separators); NUL and other control characters (C0,
+ * dot) in the metric part; `/` and `\` (directory separators) in the metric part; NUL and other control characters (C0,
  * DEL, C1); whitespace (the line protocol cannot carry it, so such a name could never be written
  * twice the same way); unpaired UTF-16 surrogates (not encodable as a UTF-8 file name); tags that
  * carbon 1.1.7's TaggedSeries.validateTagAndValue refuses; names or segments over `limits`.
@@ -51,7 +51,10 @@ export function normalizeMetricName(raw: string, limits: NameLimits = DEFAULT_NA
     const c = raw.charCodeAt(i);
     if (c >= 0x21 && c <= 0x7e) {
       // In OpenMetrics form `\"` and `\\` are escapes; the unescaped name is checked again below.
-      if (c === 0x2f || (c === 0x5c && !openMetrics)) return badChar(raw, i, 'a directory separator');
+      // Tag values may hold them (`mount=/var`): a tagged series' file is named by its hash, never by
+      // its text (carbon's TAG_HASH_FILENAMES, which Carbonado always uses).
+      if ((c === 0x2f || (c === 0x5c && !openMetrics)) && !(tagged && !openMetrics))
+        return badChar(raw, i, 'a directory separator');
       if (c === 0x3b) tagged = true;
       continue;
     }

@@ -207,7 +207,10 @@ export class WhisperStore implements Store {
     if (!pattern.startsWith('_tagged.') && pattern.includes(';')) {
       // StandardFinder: try the hashed and the readable encodings of the name as given.
       for (const hashOnly of [true, false]) {
-        if (isFile(join(this.root, `${encodeMetricPath(pattern, hashOnly)}.wsp`))) add(pattern, true);
+        const encoded = encodeMetricPath(pattern, hashOnly);
+        // The readable encoding keeps the text: never let a '/' or '\\' in it look outside the root.
+        if (!hashOnly && /[/\\\0]/.test(encoded.slice('_tagged/xxx/yyy/'.length))) continue;
+        if (isFile(join(this.root, `${encoded}.wsp`))) add(pattern, true);
       }
     } else {
       // graphite-web drops backslashes (escapes) before matching.
