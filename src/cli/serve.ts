@@ -58,6 +58,7 @@ export async function startServer(
     log: wal,
   });
   if (wal) {
+    // The writer's start() would open (replay) it too; opening it here first lets serve report it.
     const replay = await wal.open(cache);
     if (replay.points > 0 || replay.corruptBlocks > 0) {
       log.info(
