@@ -116,7 +116,10 @@ export function applyConfigText(config: CarbonadoConfig, text: string, file: str
 }
 
 function applySection(config: CarbonadoConfig, section: IniSection, file: string): void {
-  if (section.name === 'statsd') return applyStatsdSection(config, section, file);
+  if (section.name === 'statsd') {
+    applyStatsdSection(config, section, file);
+    return;
+  }
   if (!(section.name in config)) {
     throw new Error(
       `${file}: unknown section [${section.name}]; want one of ${Object.keys(config).join(', ')}`,
@@ -164,8 +167,9 @@ function applyStatsdSection(config: CarbonadoConfig, section: IniSection, file: 
       }
     }
     if (path.length === 2) {
-      const graphite = (config.statsd.options.graphite ??= {}) as Record<string, unknown>;
+      const graphite = (config.statsd.options.graphite ?? {}) as Record<string, unknown>;
       graphite[path[1]] = value;
+      config.statsd.options.graphite = graphite;
     } else config.statsd.options[path[0]] = value;
   }
 }
