@@ -41,6 +41,7 @@ export async function startServer(
   const store = new WhisperStore({
     root: dataDir,
     schemaFor: (m) => schemas.schemaFor(m),
+    sparse: config.storage.sparseCreate,
     writeThread: true,
   });
 
