@@ -117,6 +117,44 @@ sys.stdout.buffer.write(struct.pack('!L', len(body)) + body)`,
   assert.deepEqual(evilSeries, []);
 });
 
+test('tagged series over plaintext are indexed, found and rendered with seriesByTag', async () => {
+  await sendTcp(
+    server.ports.line,
+    `disk.used;mount=/var/lib;host=web1 5 ${T}\ndisk.used;host=web2;mount=/ 6 ${T}\n`,
+  );
+  let found: string[] = [];
+  await until(async () => {
+    found = await getJson<string[]>(server.ports.http, '/tags/findSeries?expr=name=disk.used');
+    return found.length === 2;
+  }, 'the tag index');
+  assert.deepEqual(found, ['disk.used;host=web1;mount=/var/lib', 'disk.used;host=web2;mount=/']);
+  const r = await getJson<
+    Array<{ target: string; tags: Record<string, string>; datapoints: Array<[number | null, number]> }>
+  >(
+    server.ports.http,
+    `/render?target=${encodeURIComponent("seriesByTag('host=web1')")}&from=${T - 10}&until=${T + 10}&format=json`,
+  );
+  assert.equal(r.length, 1);
+  assert.equal(r[0].target, 'disk.used;host=web1;mount=/var/lib');
+  assert.deepEqual(r[0].tags, { host: 'web1', mount: '/var/lib', name: 'disk.used' });
+  assert.ok(r[0].datapoints.some(([v, t]) => v === 5 && t === T));
+});
+
+test('events are stored and read back', async () => {
+  const post = await fetch(`http://127.0.0.1:${server.ports.http}/events/`, {
+    method: 'POST',
+    body: JSON.stringify({ what: 'deploy', tags: ['release', 'web'], data: 'v1.2', when: T }),
+  });
+  assert.equal(post.status, 200);
+  const got = await getJson<Array<{ what: string; tags: string[]; when: number }>>(
+    server.ports.http,
+    `/events/get_data?from=${T - 60}&until=${T + 60}&tags=web`,
+  );
+  assert.equal(got.length, 1);
+  assert.equal(got[0].what, 'deploy');
+  assert.deepEqual(got[0].tags, ['release', 'web']);
+});
+
 test('SIGTERM drains the cache into whisper files that python3-whisper reads back', async (t) => {
   const skip = ensureDebianPackages(['python3-whisper']);
   if (skip) return t.skip(skip);

@@ -6,6 +6,7 @@ import { WriteAheadLog } from '../cache/wal.js';
 import { CacheWriter } from '../cache/writer.js';
 import type { CarbonadoConfig } from '../config/config.js';
 import { loadSchemas } from '../config/schemas.js';
+import { EventStore } from '../events/store.js';
 import { createHttpServer } from '../http/server.js';
 import { PickleReceiver } from '../ingest/pickle/listener.js';
 import { PlaintextTcpReceiver, PlaintextUdpReceiver } from '../ingest/plaintext/listener.js';
@@ -15,6 +16,8 @@ import { SelfMetrics } from '../instrumentation/selfmetrics.js';
 import type { Service } from '../lifecycle.js';
 import { createLogger } from '../log.js';
 import { WhisperStore } from '../storage/whisper/store.js';
+import { taggingSink } from '../tags/sink.js';
+import { TagDB } from '../tags/tagdb.js';
 
 const log = createLogger('serve');
 
@@ -68,6 +71,11 @@ export async function startServer(
       );
     }
   }
+  // Tagged series' files are named by hash, so their names live in a journal of their own; events too.
+  const tagdb = TagDB.open(join(dataDir, '.carbonado-tags', 'journal'));
+  const events = EventStore.open(join(dataDir, '.carbonado-events', 'events.jsonl'));
+  // Receivers hand points to the cache through the tag index, which learns each new tagged name.
+  const sink = taggingSink(cache, tagdb);
   const writer = new CacheWriter({
     cache,
     store,
@@ -93,6 +101,8 @@ export async function startServer(
         port: bindPort(listeners.httpPort),
         store,
         cache,
+        tagdb,
+        events,
         limits: {
           maxTargets: config.http.maxTargets,
           maxSeries: config.http.maxSeries,
@@ -113,7 +123,7 @@ export async function startServer(
           new PlaintextTcpReceiver({
             host,
             port: bindPort(listeners.linePort),
-            sink: cache,
+            sink,
             maxLineLength: config.ingest.maxLineLength,
           }),
       ],
@@ -124,7 +134,7 @@ export async function startServer(
           new PlaintextUdpReceiver({
             host,
             port: bindPort(listeners.udpPort),
-            sink: cache,
+            sink,
             maxLineLength: config.ingest.maxLineLength,
           }),
       ],
@@ -135,7 +145,7 @@ export async function startServer(
           new PickleReceiver({
             host,
             port: bindPort(listeners.picklePort),
-            sink: cache,
+            sink,
             maxFrameLength: config.ingest.maxPickleFrame,
           }),
       ],
@@ -153,7 +163,7 @@ export async function startServer(
         host,
         port: bindPort(config.statsd.port),
         adminPort: enabled(config.statsd.adminPort) ? bindPort(config.statsd.adminPort) : null,
-        sink: cache,
+        sink,
         config: parseStatsdConfig(config.statsd.options),
       });
       await statsd.start();

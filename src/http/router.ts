@@ -7,13 +7,18 @@ export interface RouteContext {
   headers: IncomingHttpHeaders;
   /** Epoch seconds when the request arrived (graphite-web's `now` default). */
   now: number;
+  /** The HTTP method (GET, POST, DELETE...): routes that answer 405 to others read it. */
+  method?: string;
+  /** The raw request body (POST /events reads JSON from it); empty for GET. */
+  body?: Buffer;
 }
 
 /** What a route answers; the server adds Content-Length and writes it. */
 export interface Reply {
   status?: number;
   contentType: string;
-  body: string;
+  /** Text is sent as UTF-8; bytes (pickle, msgpack) as they are. */
+  body: string | Uint8Array;
   headers?: Record<string, string>;
 }
 

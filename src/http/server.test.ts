@@ -64,8 +64,11 @@ async function get(path: string) {
 
 test('bad input is a 400 that names the problem', async () => {
   const cases: [string, RegExp][] = [
-    ['/render?target=a.b.c', /missing format: want json or csv/],
-    ['/render?target=a.b.c&format=png', /invalid format "png": want json or csv/],
+    [
+      '/render?target=a.b.c',
+      /missing format: want one of json, csv, raw, pickle, msgpack, dygraph, rickshaw/,
+    ],
+    ['/render?target=a.b.c&format=png', /invalid format "png": want one of json, csv/],
     ['/render?target=noSuch(a.*)&format=json', /unknown function "noSuch" at position 0/],
     [
       '/render?target=a.b.c&target=a.*|sum&format=json',

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CacheReader } from '../cache/reader.js';
+import type { EventStore } from '../events/store.js';
 import type { Service } from '../lifecycle.js';
 import { createLogger, type Logger } from '../log.js';
 import { QueryError } from '../query/errors.js';
@@ -8,12 +9,15 @@ import type { FetchLimits } from '../query/fetch.js';
 import { defaultRegistry } from '../query/functions/index.js';
 import { GlobError } from '../query/glob.js';
 import type { Store } from '../storage/store.js';
+import type { TagDB } from '../tags/tagdb.js';
 import { HttpError } from './errors.js';
 import { Params } from './params.js';
 import { type Reply, Router } from './router.js';
+import { eventDetailRoute, eventsDataRoute, eventsRoute } from './routes/events.js';
 import { functionDetailsRoute, functionListRoute } from './routes/functions.js';
 import { expandRoute, findRoute, indexRoute } from './routes/metrics.js';
 import { renderRoute } from './routes/render.js';
+import { tagDetailsRoute, tagRoutes } from './routes/tags.js';
 import { versionRoute } from './routes/version.js';
 
 /** Per-request caps; each refusal is a 400 naming the cap. */
@@ -24,6 +28,13 @@ export interface HttpLimits extends FetchLimits {
   maxBodyBytes: number;
   /** Deepest nesting of function calls in one target. */
   maxDepth: number;
+  /**
+   * Most nodes one pattern may match: a /metrics/find or /metrics/expand query, or one path
+   * expression of a render target (the store's walk stops at the cap).
+   */
+  maxFindResults: number;
+  /** Longest a /render request may run, in milliseconds; then a 503, and its work stops. */
+  maxRequestTime: number;
 }
 
 export const DEFAULT_LIMITS: HttpLimits = {
@@ -32,6 +43,8 @@ export const DEFAULT_LIMITS: HttpLimits = {
   maxDataPoints: 10_000_000,
   maxBodyBytes: 1 << 20,
   maxDepth: 50,
+  maxFindResults: 100_000,
+  maxRequestTime: 60_000,
 };
 
 export interface HttpServerOptions {
@@ -48,6 +61,10 @@ export interface HttpServerOptions {
   /** The clock, epoch seconds (tests pin it). */
   clock?: () => number;
   logger?: Logger;
+  /** The tag database behind /tags and seriesByTag(); without one those routes are 404. */
+  tagdb?: TagDB;
+  /** The event store behind /events and events(); without one those routes are 404. */
+  events?: EventStore;
 }
 
 /** The HTTP API as a Service, with the bound address once started. */
@@ -67,7 +84,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpService {
   const log = opts.logger ?? createLogger('http');
   const counts = { requests: 0, errors4xx: 0, errors5xx: 0 };
 
-  const find = findRoute(opts.store, opts.cache, timeZone);
+  const find = findRoute(opts.store, opts.cache, timeZone, limits.maxFindResults);
   const registry = defaultRegistry();
   const functionDetails = functionDetailsRoute(registry);
   const router = new Router()
@@ -82,31 +99,52 @@ export function createHttpServer(opts: HttpServerOptions): HttpService {
         cacheOnlyStep: opts.cacheOnlyStep ?? (() => 60),
         registry,
         maxDepth: limits.maxDepth,
+        maxRequestTime: limits.maxRequestTime,
+        tagdb: opts.tagdb,
+        events: opts.events,
       }),
     )
     .add('/metrics/find', find)
     .add('/metrics', find)
-    .add('/metrics/expand', expandRoute(opts.store, opts.cache))
+    .add('/metrics/expand', expandRoute(opts.store, opts.cache, limits.maxFindResults))
     .add('/metrics/index.json', indexRoute(opts.store, opts.cache), { trailingSlash: false })
     .add('/version', versionRoute)
     .add('/functions', functionListRoute(registry));
+  if (opts.tagdb) {
+    // The specific routes have no trailing-slash twin upstream (tags/urls.py), only /tags/ has.
+    for (const [path, handler] of tagRoutes(opts.tagdb))
+      router.add(path, handler, { trailingSlash: path === '/tags' });
+  }
+  if (opts.events) {
+    router.add('/events', eventsRoute(opts.events, timeZone));
+    router.add('/events/get_data', eventsDataRoute(opts.events, timeZone), { trailingSlash: false });
+  }
+  const { tagdb, events } = opts;
+  // Routes with a parameter in their path: /functions/<name>, /tags/<tag>, /events/<id>.
+  const withParameter = (pathname: string) => {
+    const functionName = /^\/functions\/([^/]+)\/?$/.exec(pathname);
+    if (functionName) return functionDetails(decodeURIComponent(functionName[1]));
+    const tag = /^\/tags\/(.+)$/.exec(pathname);
+    if (tag && tagdb) return tagDetailsRoute(tagdb, decodeURIComponent(tag[1]));
+    const eventId = /^\/events\/(\d+)\/?$/.exec(pathname);
+    if (eventId && events) return eventDetailRoute(events, Number(eventId[1]));
+    return undefined;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     counts.requests++;
     let reply: Reply;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      // /functions/<name> is the one route with a parameter in its path.
-      const functionName = /^\/functions\/([^/]+)\/?$/.exec(url.pathname);
-      const handler =
-        router.match(url.pathname) ??
-        (functionName ? functionDetails(decodeURIComponent(functionName[1])) : undefined);
+      const handler = router.match(url.pathname) ?? withParameter(url.pathname);
       if (!handler) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
-      const body = await readForm(req, limits.maxBodyBytes);
+      const body = await readBody(req, limits.maxBodyBytes);
       reply = await handler({
-        params: new Params(url.searchParams, body),
+        params: new Params(url.searchParams, formFields(req, body)),
         headers: req.headers,
         now: clock(),
+        method: req.method ?? 'GET',
+        body,
       });
     } catch (err) {
       reply = errorReply(err, req, log);
@@ -114,7 +152,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpService {
     const status = reply.status ?? 200;
     if (status >= 500) counts.errors5xx++;
     else if (status >= 400) counts.errors4xx++;
-    const body = Buffer.from(reply.body);
+    const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
     res.writeHead(status, {
       ...reply.headers,
       'Content-Type': reply.contentType,
@@ -166,9 +204,8 @@ function errorReply(err: unknown, req: IncomingMessage, log: Logger): Reply {
   return { status: 500, contentType: 'text/plain; charset=utf-8', body: 'internal server error\n' };
 }
 
-// graphite-web reads POSTed form fields as well as the query string (QueryDict.update(request.POST)).
-async function readForm(req: IncomingMessage, maxBytes: number): Promise<URLSearchParams> {
-  if (req.method !== 'POST') return new URLSearchParams();
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  if (req.method === 'GET' || req.method === 'HEAD') return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -176,7 +213,13 @@ async function readForm(req: IncomingMessage, maxBytes: number): Promise<URLSear
     if (size > maxBytes) throw new HttpError(413, `request body over ${maxBytes} bytes`);
     chunks.push(chunk);
   }
+  return Buffer.concat(chunks);
+}
+
+// graphite-web reads POSTed form fields as well as the query string (QueryDict.update(request.POST)).
+function formFields(req: IncomingMessage, body: Buffer): URLSearchParams {
   const type = req.headers['content-type'] ?? '';
-  if (!type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams();
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  if (req.method !== 'POST' || !type.startsWith('application/x-www-form-urlencoded'))
+    return new URLSearchParams();
+  return new URLSearchParams(body.toString('utf8'));
 }

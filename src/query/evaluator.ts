@@ -1,7 +1,8 @@
+import type { EventSource } from '../events/store.js';
 import type { Series } from '../storage/series.js';
 import { QueryError } from './errors.js';
 import { bindArgs } from './functions/params.js';
-import type { FunctionContext, Registry, TimeWindow } from './functions/registry.js';
+import type { FunctionContext, Registry, RequestState, TimeWindow } from './functions/registry.js';
 import { PyNumber, type Value } from './functions/values.js';
 import type { Expression, Node, TemplateNode } from './grammar/ast.js';
 import { parseTarget } from './grammar/parser.js';
@@ -23,6 +24,10 @@ export interface EvaluateOptions {
   template?: Record<string, string>;
   /** Deepest call nesting allowed in one target. */
   maxDepth?: number;
+  /** The events the events() function counts. */
+  events?: EventSource;
+  /** Called before each function call; throws to stop the evaluation (the request-time limit). */
+  checkpoint?: () => void;
 }
 
 type Replacements = Map<string, string | PyNumber>;
@@ -35,6 +40,7 @@ export async function evaluateTargets(
   targets: string[],
   window: TimeWindow,
   opts: EvaluateOptions,
+  request?: RequestState,
 ): Promise<Series[]> {
   const parsed: Expression[] = [];
   targets.forEach((t, i) => {
@@ -46,7 +52,7 @@ export async function evaluateTargets(
       throw err;
     }
   });
-  const ev = new Evaluator(opts);
+  const ev = new Evaluator(opts, request ?? { xFilesFactor: opts.xFilesFactor, shared: new Map() });
   // prefetchData: all paths of all targets before any function runs.
   const paths = new Set<string>();
   for (const node of parsed) ev.collectPaths(node, undefined, paths);
@@ -64,7 +70,10 @@ export async function evaluateTargets(
 class Evaluator {
   private readonly fetched = new Map<string, Promise<Series[]>>();
 
-  constructor(private readonly opts: EvaluateOptions) {}
+  constructor(
+    private readonly opts: EvaluateOptions,
+    private readonly request: RequestState,
+  ) {}
 
   print(node: Node): string {
     return node.kind === 'path' ? node.text : node.kind === 'call' ? `${node.name}(...)` : node.kind;
@@ -97,7 +106,9 @@ class Evaluator {
     } else if (node.kind === 'path') {
       out.add(substitute(node.path, replacements, true) as string);
     } else if (node.kind === 'call') {
-      for (const a of node.args) this.collectPaths(a, replacements, out);
+      // seriesByTag is resolved by the fetch (STORE.fetch upstream): the call as written is its path.
+      if (node.name === 'seriesByTag' && node.raw) out.add(node.raw);
+      else for (const a of node.args) this.collectPaths(a, replacements, out);
     }
   }
 
@@ -131,6 +142,8 @@ class Evaluator {
         return this.prefetched(path, window);
       }
       case 'call':
+        // evaluateTokens: `if tokens.call.funcname == 'seriesByTag': return fetchData(call.raw)`.
+        if (node.name === 'seriesByTag' && node.raw) return this.prefetched(node.raw, window);
         return this.call(node, window, replacements);
     }
   }
@@ -152,10 +165,11 @@ class Evaluator {
     const kwargs = new Map<string, Value>();
     for (const kw of node.kwargs) kwargs.set(kw.name, await this.evaluate(kw.value, window, replacements));
     const bound = bindArgs(node.name, spec, args, kwargs);
+    this.opts.checkpoint?.();
     const ctx: FunctionContext = {
       window,
       tz: this.opts.tz,
-      xFilesFactor: this.opts.xFilesFactor,
+      xFilesFactor: this.request.xFilesFactor,
       rawArgs: node.args,
       evaluateOver: async (n, w) => {
         const paths = new Set<string>();
@@ -165,6 +179,12 @@ class Evaluator {
         return Array.isArray(v) ? v : [];
       },
       lookup: (name) => this.opts.registry.get(name),
+      request: this.request,
+      events: this.opts.events,
+      // evaluateTarget with a fresh prefetch (applyByNode, aliasQuery: newContext['prefetch'] = {}),
+      // sharing the request's state.
+      evaluateTarget: (target, w) =>
+        evaluateTargets([target], w, { ...this.opts, xFilesFactor: this.request.xFilesFactor }, this.request),
     };
     return spec.impl(ctx, bound);
   }

@@ -11,6 +11,8 @@ export interface FetchLimits {
   maxSeries: number;
   /** Most datapoints one request may fetch, over all its series. */
   maxDataPoints: number;
+  /** Most leaves one path expression may match; the store's walk stops there. Unlimited when absent. */
+  maxFindResults?: number;
 }
 
 /** One request's fetch settings: the window (epoch seconds), now, and where data comes from. */
@@ -27,6 +29,8 @@ export interface FetchContext {
   cacheOnlyStep: (metric: string) => number;
   /** Running totals against the limits; shared by every target of the request. */
   used?: { series: number; points: number };
+  /** Called before each series is read; throws to stop the fetch (the request-time limit). */
+  checkpoint?: () => void;
 }
 
 /**
@@ -52,7 +56,7 @@ async function finestStep(store: Store, metric: string): Promise<number | undefi
 export async function fetchPathExpression(ctx: FetchContext, pathExpression: string): Promise<Series[]> {
   if (!ctx.used) ctx.used = { series: 0, points: 0 };
   const used = ctx.used;
-  const leaves = await findLeaves(ctx.store, ctx.cache, pathExpression);
+  const leaves = await findLeaves(ctx.store, ctx.cache, pathExpression, ctx.limits.maxFindResults);
   if (used.series + leaves.length > ctx.limits.maxSeries)
     throw new QueryError(
       `too many series: "${pathExpression}" brings the request to ${used.series + leaves.length}; the limit is ${ctx.limits.maxSeries}`,
@@ -60,6 +64,7 @@ export async function fetchPathExpression(ctx: FetchContext, pathExpression: str
   used.series += leaves.length;
   const out: Series[] = [];
   for (const metric of leaves) {
+    ctx.checkpoint?.();
     const series = await fetchOne(ctx, metric, pathExpression);
     if (!series) continue;
     used.points += series.values.length;

@@ -1,5 +1,6 @@
 import type { CacheReader } from '../cache/reader.js';
 import type { MetricNode, Store } from '../storage/store.js';
+import { QueryError } from './errors.js';
 import { compilePathGlob } from './glob.js';
 
 /** A find result as graphite-web's views use it: the path, its last component, leaf or branch. */
@@ -23,7 +24,7 @@ export async function findNodes(
   store: Store,
   cache: CacheReader,
   pattern: string,
-  opts: { leavesOnly?: boolean } = {},
+  opts: { leavesOnly?: boolean; maxResults?: number } = {},
 ): Promise<FoundNode[]> {
   // Compiling first refuses a malformed pattern (GlobError, a 400) before any store sees it.
   const inCache = [...findInCache(cache, pattern)];
@@ -31,7 +32,13 @@ export async function findNodes(
   const add = (n: MetricNode) => {
     if (opts.leavesOnly && !n.isLeaf) return;
     const key = `${n.isLeaf ? 'L' : 'B'}${n.path}`;
-    if (!seen.has(key)) seen.set(key, { path: n.path, name: lastComponent(n.path), isLeaf: n.isLeaf });
+    if (seen.has(key)) return;
+    seen.set(key, { path: n.path, name: lastComponent(n.path), isLeaf: n.isLeaf });
+    // Thrown inside the loop over store.find, so the store's walk of a huge tree stops here.
+    if (opts.maxResults !== undefined && seen.size > opts.maxResults)
+      throw new QueryError(
+        `too many matches: "${pattern}" matches more than ${opts.maxResults} nodes; the limit is maxFindResults (${opts.maxResults})`,
+      );
   };
   for await (const node of store.find(pattern)) add(node);
   for (const node of inCache) add(node);
@@ -39,8 +46,13 @@ export async function findNodes(
 }
 
 /** Paths of the leaves matching `pattern`, in the order graphite-web fetches them (sorted by path). */
-export async function findLeaves(store: Store, cache: CacheReader, pattern: string): Promise<string[]> {
-  const nodes = await findNodes(store, cache, pattern, { leavesOnly: true });
+export async function findLeaves(
+  store: Store,
+  cache: CacheReader,
+  pattern: string,
+  maxResults?: number,
+): Promise<string[]> {
+  const nodes = await findNodes(store, cache, pattern, { leavesOnly: true, maxResults });
   return nodes.map((n) => n.path).sort(compareCodePoints);
 }
 

@@ -13,6 +13,13 @@ export function pyFloat(x: number): string {
   if (x === Number.POSITIVE_INFINITY) return 'Infinity';
   if (x === Number.NEGATIVE_INFINITY) return '-Infinity';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  // Hot path (every point of a json answer): where both languages write positional digits, JavaScript's
+  // String() already has Python's digits; only whole numbers need the ".0".
+  const magnitude = Math.abs(x);
+  if (magnitude >= 1e-4 && magnitude < 1e16) {
+    const text = String(x);
+    return Number.isInteger(x) ? `${text}.0` : text;
+  }
   const [mantissa, expText] = x.toExponential().split('e');
   const exp = Number(expText);
   const negative = mantissa.startsWith('-');

@@ -1,15 +1,22 @@
 import type { Datapoints } from '../../query/consolidate.js';
 import { toWallClock } from '../../query/time/zone.js';
 import type { Series } from '../../storage/series.js';
+import { type JsonTree, pyJsonIndented } from './pretty.js';
 import { pyFloat, pyJsonString } from './python.js';
 
 /**
  * The body of graphite-web 1.1.8's renderViewJson: `json.dumps` of
  * [{"target": name, "tags": {...}, "datapoints": [[value, timestamp], ...]}] with NaN/None as null and
- * ±Infinity as ±1e9999 (upstream's string replace). `noNullPoints` drops null points and then any
- * series left without points.
+ * ±Infinity as ±1e9999 (upstream's string replace), indented when `pretty`. `noNullPoints` drops null
+ * points and then any series left without points.
  */
-export function renderJson(seriesList: Series[], points: Datapoints[], noNullPoints: boolean): string {
+export function renderJson(
+  seriesList: Series[],
+  points: Datapoints[],
+  noNullPoints: boolean,
+  pretty = false,
+): string {
+  if (pretty) return renderJsonIndented(seriesList, points, noNullPoints);
   const out: string[] = [];
   for (let s = 0; s < seriesList.length; s++) {
     const series = seriesList[s];
@@ -22,13 +29,46 @@ export function renderJson(seriesList: Series[], points: Datapoints[], noNullPoi
     }
     if (noNullPoints && dps.length === 0) continue;
     const tags = Object.entries(series.tags)
-      .map(([k, v]) => `${pyJsonString(k)}: ${pyJsonString(v)}`)
+      .map(([k, v]) => `${jsonText(k)}: ${tagValue(series, k, v)}`)
       .join(', ');
-    out.push(
-      `{"target": ${pyJsonString(series.name)}, "tags": {${tags}}, "datapoints": [${dps.join(', ')}]}`,
-    );
+    out.push(`{"target": ${jsonText(series.name)}, "tags": {${tags}}, "datapoints": [${dps.join(', ')}]}`);
   }
   return `[${out.join(', ')}]`;
+}
+
+function renderJsonIndented(seriesList: Series[], points: Datapoints[], noNullPoints: boolean): string {
+  const list: JsonTree[] = [];
+  for (let s = 0; s < seriesList.length; s++) {
+    const { values, timestamps } = points[s];
+    const dps: JsonTree[] = [];
+    for (let i = 0; i < values.length; i++) {
+      if (noNullPoints && Number.isNaN(values[i])) continue;
+      dps.push([{ raw: jsonValue(values[i]) }, { raw: String(timestamps[i]) }]);
+    }
+    if (noNullPoints && dps.length === 0) continue;
+    const tags = new Map<string, JsonTree>(
+      Object.entries(seriesList[s].tags).map(([k, v]) => [k, { raw: tagValue(seriesList[s], k, v) }]),
+    );
+    list.push(
+      new Map<string, JsonTree>([
+        ['target', { raw: jsonText(seriesList[s].name) }],
+        ['tags', tags],
+        ['datapoints', dps],
+      ]),
+    );
+  }
+  return pyJsonIndented(list);
+}
+
+// A tag graphite-web holds as a number (numericTags) is written unquoted; its str() is its JSON.
+function tagValue(series: Series, key: string, value: string): string {
+  return series.numericTags?.includes(key) ? value : jsonText(value);
+}
+
+// A JSON string as upstream's output has it after `.replace('NaN,', 'null,').replace('Infinity,',
+// '1e9999,')`, which runs over the whole text and so rewrites names and tag values too.
+function jsonText(s: string): string {
+  return pyJsonString(s).replaceAll('NaN,', 'null,').replaceAll('Infinity,', '1e9999,');
 }
 
 function jsonValue(v: number): string {

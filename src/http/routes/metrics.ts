@@ -10,7 +10,12 @@ import { intParam, jsonReply, missing, requestZone, timeParam } from './common.j
  * /metrics/find (and /metrics): graphite-web 1.1.8's find_view. Formats treejson (default), completer
  * and nodelist; from/until/now/tz are validated (the whisper finder does not use them either).
  */
-export function findRoute(store: Store, cache: CacheReader, timeZone: string): Handler {
+export function findRoute(
+  store: Store,
+  cache: CacheReader,
+  timeZone: string,
+  maxFindResults?: number,
+): Handler {
   return async ({ params, headers, now: clock }) => {
     const format = params.get('format') ?? 'treejson';
     const leavesOnly = intParam(params, 'leavesOnly', 0) !== 0;
@@ -38,7 +43,7 @@ export function findRoute(store: Store, cache: CacheReader, timeZone: string): H
           .map((p) => (p.includes(',') && !p.includes('{') ? `{${p}}` : p))
           .join('.');
     }
-    const nodes = await findNodes(store, cache, query, { leavesOnly });
+    const nodes = await findNodes(store, cache, query, { leavesOnly, maxResults: maxFindResults });
 
     if (format === 'treejson') return jsonReply(params, headers, treeJson(nodes, basePath, wildcards));
     if (format === 'nodelist') return jsonReply(params, headers, nodesByPosition(nodes, position));
@@ -92,7 +97,7 @@ function nodesByPosition(nodes: FoundNode[], position: number): PyJsonValue {
 }
 
 /** /metrics/expand: graphite-web's expand_view (query repeatable, leavesOnly, groupByExpr, jsonp). */
-export function expandRoute(store: Store, cache: CacheReader): Handler {
+export function expandRoute(store: Store, cache: CacheReader, maxFindResults?: number): Handler {
   return async ({ params, headers }) => {
     const groupByExpr = intParam(params, 'groupByExpr', 0) !== 0;
     const leavesOnly = intParam(params, 'leavesOnly', 0) !== 0;
@@ -100,7 +105,8 @@ export function expandRoute(store: Store, cache: CacheReader): Handler {
     for (const query of params.getAll('query')) {
       const paths = new Set<string>();
       byQuery.set(query, paths);
-      for (const n of await findNodes(store, cache, query)) if (n.isLeaf || !leavesOnly) paths.add(n.path);
+      const nodes = await findNodes(store, cache, query, { maxResults: maxFindResults });
+      for (const n of nodes) if (n.isLeaf || !leavesOnly) paths.add(n.path);
     }
     if (groupByExpr) {
       // A Map, not an object: integer-like queries would be reordered; Python keeps request order.

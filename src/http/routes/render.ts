@@ -1,4 +1,5 @@
 import type { CacheReader } from '../../cache/reader.js';
+import type { EventSource } from '../../events/store.js';
 import { renderDatapoints } from '../../query/consolidate.js';
 import { evaluateTargets } from '../../query/evaluator.js';
 import { type FetchContext, type FetchLimits, fetchPathExpression } from '../../query/fetch.js';
@@ -6,9 +7,17 @@ import type { Registry } from '../../query/functions/registry.js';
 import { parseATTime } from '../../query/time/attime.js';
 import type { Series } from '../../storage/series.js';
 import type { Store } from '../../storage/store.js';
+import { isSeriesByTag, resolveSeriesByTag } from '../../tags/fetch.js';
+import type { TagDB } from '../../tags/tagdb.js';
+import { Deadline } from '../deadline.js';
 import { badParam, HttpError } from '../errors.js';
+import { renderDygraph } from '../format/dygraph.js';
+import { msgpackSeriesInfo } from '../format/msgpack.js';
+import { pickleSeriesInfo } from '../format/pickle.js';
+import { renderRaw } from '../format/raw.js';
 import { renderCsv, renderJson } from '../format/render.js';
-import type { Handler } from '../router.js';
+import { renderRickshaw } from '../format/rickshaw.js';
+import type { Handler, Reply, RouteContext } from '../router.js';
 import { requestZone, timeParam } from './common.js';
 
 /** What /render needs besides the request. */
@@ -22,79 +31,123 @@ export interface RenderOptions {
   cacheOnlyStep: (metric: string) => number;
   /** The series functions targets may call. */
   registry: Registry;
+  /** The tag database seriesByTag() looks series up in; without one it finds nothing. */
+  tagdb?: TagDB;
+  /** The events the events() function counts; without a store it counts none. */
+  events?: EventSource;
   /** Deepest call nesting allowed in one target. */
   maxDepth?: number;
+  /** Longest one request may run (ms): then a 503, and the work stops at its next checkpoint. */
+  maxRequestTime?: number;
 }
 
+/** The formats /render writes; graph images (png, svg, pdf) belong to the graph renderer. */
+const FORMATS = ['json', 'csv', 'raw', 'pickle', 'msgpack', 'dygraph', 'rickshaw'];
+
 /**
- * /render: targets evaluated (paths, globs and series functions), formats json (jsonp) and csv, as graphite-web 1.1.8's renderView
+ * /render: targets evaluated (paths, globs and series functions), as graphite-web 1.1.8's renderView
  * with parseOptions: targets from `target` or `target[]`, from (default -1d) / until / now / tz, the
  * window ordered min..max and refused when empty, xFilesFactor, maxDataPoints (digits only, else
- * ignored), noNullPoints. Graph images are not drawn yet, so a missing or other format is a 400.
+ * ignored; json only), noNullPoints, pretty. Formats json, csv, raw, pickle, msgpack, dygraph and
+ * rickshaw (`pickle` and `rawData` parameters as upstream); `jsonp` wraps json, dygraph and rickshaw
+ * when a `format` parameter is given. Graph images are not drawn here, so a missing or other format is
+ * a 400. The whole request runs under the maxRequestTime deadline.
  */
 export function renderRoute(opts: RenderOptions): Handler {
-  return async ({ params, now: clock }) => {
-    let format = params.get('format');
-    if (format === undefined) {
-      if (params.has('pickle')) format = 'pickle';
-      else if (params.has('rawData')) format = 'raw';
-    }
-    if (format === undefined)
-      throw new HttpError(400, 'missing format: want json or csv (graphs are not drawn yet)');
-    if (format !== 'json' && format !== 'csv') throw badParam('format', format, 'want json or csv');
-
-    const targets = params.getAll('target').length ? params.getAll('target') : params.getAll('target[]');
-    if (targets.length > opts.maxTargets)
-      throw new HttpError(400, `too many targets: ${targets.length}; the limit is ${opts.maxTargets}`);
-
-    const tz = requestZone(params, opts.timeZone);
-    const now = timeParam(params, 'now', clock, tz) ?? clock;
-    const until = timeParam(params, 'until', now, tz) ?? now;
-    const from = timeParam(params, 'from', now, tz) ?? parseATTime('-1d', now, tz);
-    if (from === until) throw new HttpError(400, `invalid empty time range: from and until are both ${from}`);
-
-    const xffText = params.get('xFilesFactor');
-    const xFilesFactor = xffText === undefined ? 0 : Number(xffText);
-    if (xffText !== undefined && (xffText.trim() === '' || Number.isNaN(xFilesFactor)))
-      throw badParam('xFilesFactor', xffText, 'want a number');
-    const mdpText = params.get('maxDataPoints');
-    const maxDataPoints = mdpText !== undefined && /^\d+$/.test(mdpText) ? Number(mdpText) : undefined;
-    if (maxDataPoints === 0) throw badParam('maxDataPoints', mdpText!, 'want at least 1');
-
-    // One running total against the limits for the whole request, whatever windows functions such as
-    // timeShift fetch over.
-    const used = { series: 0, points: 0 };
-    const data: Series[] = await evaluateTargets(
-      targets,
-      { from: Math.min(from, until), until: Math.max(from, until), now },
-      {
-        registry: opts.registry,
-        tz,
-        xFilesFactor,
-        maxDepth: opts.maxDepth,
-        fetch: (pathExpression, window) => {
-          const ctx: FetchContext = {
-            store: opts.store,
-            cache: opts.cache,
-            ...window,
-            xFilesFactor,
-            limits: opts.limits,
-            cacheOnlyStep: opts.cacheOnlyStep,
-            used,
-          };
-          return fetchPathExpression(ctx, pathExpression);
-        },
-      },
-    );
-
-    if (format === 'csv') return { contentType: 'text/csv', body: renderCsv(data, tz) };
-    // renderViewJson's `if any(data)`: a list of only empty series prints [].
-    const any = data.some((s) => s.values.length > 0);
-    const body = any
-      ? renderJson(data, renderDatapoints(data, maxDataPoints), params.has('noNullPoints'))
-      : '[]';
-    const jsonp = params.get('jsonp');
-    if (jsonp !== undefined) return { contentType: 'text/javascript', body: `${jsonp}(${body})` };
-    return { contentType: 'application/json', body };
+  return async (ctx) => {
+    const deadline = new Deadline(opts.maxRequestTime ?? Number.POSITIVE_INFINITY);
+    if (opts.maxRequestTime === undefined) return render(opts, ctx, deadline);
+    return deadline.race(render(opts, ctx, deadline));
   };
+}
+
+async function render(opts: RenderOptions, { params, now: clock }: RouteContext, deadline: Deadline) {
+  // parseOptions: `pickle`, then `rawData`, then `format` — the last one present wins.
+  let format = params.get('format');
+  if (format === undefined) {
+    if (params.has('rawData')) format = 'raw';
+    else if (params.has('pickle')) format = 'pickle';
+  }
+  const want = `want one of ${FORMATS.join(', ')}`;
+  if (format === undefined) throw new HttpError(400, `missing format: ${want} (graphs are not drawn here)`);
+  if (!FORMATS.includes(format)) throw badParam('format', format, want);
+
+  const targets = params.getAll('target').length ? params.getAll('target') : params.getAll('target[]');
+  if (targets.length > opts.maxTargets)
+    throw new HttpError(400, `too many targets: ${targets.length}; the limit is ${opts.maxTargets}`);
+
+  const tz = requestZone(params, opts.timeZone);
+  const now = timeParam(params, 'now', clock, tz) ?? clock;
+  const until = timeParam(params, 'until', now, tz) ?? now;
+  const from = timeParam(params, 'from', now, tz) ?? parseATTime('-1d', now, tz);
+  if (from === until) throw new HttpError(400, `invalid empty time range: from and until are both ${from}`);
+
+  const xffText = params.get('xFilesFactor');
+  const xFilesFactor = xffText === undefined ? 0 : Number(xffText);
+  if (xffText !== undefined && (xffText.trim() === '' || Number.isNaN(xFilesFactor)))
+    throw badParam('xFilesFactor', xffText, 'want a number');
+  const mdpText = params.get('maxDataPoints');
+  const maxDataPoints = mdpText !== undefined && /^\d+$/.test(mdpText) ? Number(mdpText) : undefined;
+  if (maxDataPoints === 0) throw badParam('maxDataPoints', mdpText!, 'want at least 1');
+
+  // One running total against the limits for the whole request, whatever windows functions such as
+  // timeShift fetch over.
+  const used = { series: 0, points: 0 };
+  const checkpoint = () => deadline.checkpoint();
+  const data: Series[] = await evaluateTargets(
+    targets,
+    { from: Math.min(from, until), until: Math.max(from, until), now },
+    {
+      registry: opts.registry,
+      tz,
+      xFilesFactor,
+      maxDepth: opts.maxDepth,
+      checkpoint,
+      events: opts.events,
+      fetch: (pathExpression, window) => {
+        deadline.checkpoint();
+        const ctx: FetchContext = {
+          store: opts.store,
+          cache: opts.cache,
+          ...window,
+          xFilesFactor,
+          limits: opts.limits,
+          cacheOnlyStep: opts.cacheOnlyStep,
+          used,
+          checkpoint,
+        };
+        // seriesByTag(...) arrives here as a path, as in graphite-web's STORE.fetch.
+        if (opts.tagdb && isSeriesByTag(pathExpression))
+          return resolveSeriesByTag(pathExpression, opts.tagdb, (name) => fetchPathExpression(ctx, name));
+        return fetchPathExpression(ctx, pathExpression);
+      },
+    },
+  );
+  deadline.checkpoint();
+
+  // bool(queryParams.get('pretty')): any non-empty value, even "0".
+  const pretty = Boolean(params.get('pretty'));
+  const jsonp = params.has('format') ? params.get('jsonp') : undefined;
+  const script = (body: string): Reply =>
+    jsonp !== undefined
+      ? { contentType: 'text/javascript', body: `${jsonp}(${body})` }
+      : { contentType: 'application/json', body };
+  switch (format) {
+    case 'csv':
+      return { contentType: 'text/csv', body: renderCsv(data, tz) };
+    case 'raw':
+      return { contentType: 'text/plain', body: renderRaw(data) };
+    case 'pickle':
+      return { contentType: 'application/pickle', body: pickleSeriesInfo(data) };
+    case 'msgpack':
+      return { contentType: 'application/x-msgpack', body: msgpackSeriesInfo(data) };
+    case 'dygraph':
+      return script(renderDygraph(data));
+    case 'rickshaw':
+      return script(renderRickshaw(data, pretty));
+  }
+  // renderViewJson's `if any(data)`: a list of only empty series prints [].
+  const any = data.some((s) => s.values.length > 0);
+  const points = renderDatapoints(data, maxDataPoints);
+  return script(any ? renderJson(data, points, params.has('noNullPoints'), pretty) : '[]');
 }

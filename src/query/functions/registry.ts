@@ -1,3 +1,4 @@
+import type { EventSource } from '../../events/store.js';
 import type { Series } from '../../storage/series.js';
 import type { Node } from '../grammar/ast.js';
 
@@ -45,6 +46,17 @@ export interface TimeWindow {
   now: number;
 }
 
+/**
+ * What graphite-web keeps in its requestContext across the calls of one request: functions that
+ * change it (setXFilesFactor) or carry state from one target to the next (stacked's totalStack).
+ */
+export interface RequestState {
+  /** The request's xFilesFactor; setXFilesFactor changes it for everything evaluated afterwards. */
+  xFilesFactor: number;
+  /** Named state shared by the calls of one request (stacked's running totals per stack name). */
+  shared: Map<string, unknown>;
+}
+
 /** What a function sees of the request besides its arguments. */
 export interface FunctionContext {
   window: TimeWindow;
@@ -58,6 +70,12 @@ export interface FunctionContext {
   evaluateOver(node: Node, window: TimeWindow): Promise<Series[]>;
   /** Looks another function up by name (groupByNodes takes a function name as its callback). */
   lookup(name: string): FunctionSpec | undefined;
+  /** The request's mutable state; absent where a function is called outside a request (tests). */
+  request?: RequestState;
+  /** The events the events() function counts; absent when the server keeps none. */
+  events?: EventSource;
+  /** Parses and evaluates a whole target over the window (applyByNode, aliasQuery build targets). */
+  evaluateTarget?(target: string, window: TimeWindow): Promise<Series[]>;
 }
 
 /** Arguments after checking: one entry per parameter name; a `multiple` parameter holds an array. */

@@ -1,5 +1,6 @@
 import type { Series } from '../../storage/series.js';
 import { numberArg, optionalNumberArg, seriesListArg, stringArg } from './args.js';
+import { log as pyLog, pow as pyPow } from './libm.js';
 import { pyFloatStr, pyG, pyStr } from './naming.js';
 import { wasGiven } from './params.js';
 import type { FunctionSpec, ParamSpec } from './registry.js';
@@ -28,7 +29,7 @@ function eachValue(s: Series, fn: (v: number, i: number) => number): Float64Arra
 // fractional exponent, 0 to a negative power, overflow), where JavaScript gives NaN or Infinity.
 function safePow(v: number, e: number): number {
   if (Number.isNaN(v) || Number.isNaN(e)) return Number.NaN;
-  const r = v ** e;
+  const r = pyPow(v, e);
   return Number.isFinite(r) || !Number.isFinite(v) || !Number.isFinite(e) ? r : Number.NaN;
 }
 
@@ -156,7 +157,7 @@ export const TRANSFORM: FunctionSpec[] = [
         derived(
           s,
           `log(${s.name}, ${base})`,
-          eachValue(s, (v) => (v > 0 ? Math.log(v) / Math.log(base) : Number.NaN)),
+          eachValue(s, (v) => (v > 0 ? pyLog(v) / pyLog(base) : Number.NaN)),
           ['log', String(base)],
         ),
       );

@@ -26,6 +26,8 @@ export interface CallNode {
   args: Node[];
   kwargs: KeywordArg[];
   pos: number;
+  /** The call as written, from its name to ')' (upstream's `call.raw`: seriesByTag's pathExpression). */
+  raw?: string;
 }
 
 /**

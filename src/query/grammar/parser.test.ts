@@ -27,7 +27,9 @@ function withoutPositions(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(withoutPositions);
   if (node && typeof node === 'object')
     return Object.fromEntries(
-      Object.entries(node).map(([k, v]) => [k, k === 'pos' ? -1 : withoutPositions(v)]),
+      Object.entries(node)
+        .filter(([k]) => k !== 'raw') // a call's text as written; the round trip drops spacing
+        .map(([k, v]) => [k, k === 'pos' ? -1 : withoutPositions(v)]),
     );
   return node;
 }

@@ -90,7 +90,10 @@ class Parser {
       this.fail(pos, `want calls nested at most ${this.maxDepth} deep (the nesting-depth limit)`);
     const node: CallNode = { kind: 'call', name: id.name, args: [], kwargs: [], pos };
     let at = skipSpace(this.text, open + 1);
-    if (this.text[at] === ')') return { node, end: at + 1 };
+    if (this.text[at] === ')') {
+      node.raw = this.text.slice(pos, at + 1);
+      return { node, end: at + 1 };
+    }
     for (;;) {
       const kw = this.keywordName(at);
       if (kw) {
@@ -105,7 +108,10 @@ class Parser {
         at = value.end;
       }
       at = skipSpace(this.text, at);
-      if (this.text[at] === ')') return { node, end: at + 1 };
+      if (this.text[at] === ')') {
+        node.raw = this.text.slice(pos, at + 1);
+        return { node, end: at + 1 };
+      }
       if (this.text[at] !== ',') this.fail(at, `want ',' or ')' to go on the call to ${id.name}`);
       at = skipSpace(this.text, at + 1);
     }
