@@ -123,7 +123,9 @@ export async function measureRun(
   server: RunningServer,
   load: Load,
   opts: RunOptions,
+  prime?: Load,
 ): Promise<RunResult> {
+  if (prime) await sendAndAwaitPersisted(server, prime, opts);
   const sockets = await connectAll(server.linePort, load.buffers.length);
   const checker = new PersistChecker(server.whisperRoot, load.shape);
   const cpu0 = readCpuSeconds(server.pid);
@@ -168,6 +170,20 @@ export async function measureRun(
     exitMs: stopped.exitMs,
     killedOnStop: stopped.killed,
   };
+}
+
+/** Sends an untimed load and waits until it is on disk (the files exist afterwards). */
+async function sendAndAwaitPersisted(server: RunningServer, load: Load, opts: RunOptions): Promise<void> {
+  const sockets = await connectAll(server.linePort, load.buffers.length);
+  const t0 = performance.now();
+  await sendAndAwaitTaken(sockets, load.buffers, server.linePort, opts.acceptPollMs, t0);
+  for (const s of sockets) s.end();
+  const checker = new PersistChecker(server.whisperRoot, load.shape);
+  while (!checker.poll()) {
+    if (performance.now() - t0 > opts.persistTimeoutMs)
+      throw new Error('the priming load never reached the disk');
+    await sleep(opts.persistPollMs);
+  }
 }
 
 /**

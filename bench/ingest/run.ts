@@ -29,6 +29,8 @@ const USAGE = `usage: npm run bench:ingest -- [options]
   --repeat N            runs of each system per connection count; ratios use the medians (default 1)
   --systems LIST        carbonado,carbon-cache (default both)
   --no-cache-pass       skip the cache memory pass
+  --existing-files      create every metric's file first (one older point each, awaited on disk), so
+                        the timed run measures updates of existing files, not file creation
   --persist-timeout S   give up waiting for the whisper files after S seconds (default 300)
   --carbonado-build B   tsx (run src/ through tsx, default) or dist (run the tsc build)
   --carbonado-node-arg A  an argument for Carbonado's node, repeatable (e.g. --cpu-prof)
@@ -53,6 +55,7 @@ function parseFlags(argv: string[]) {
       repeat: { type: 'string', default: '1' },
       systems: { type: 'string', default: 'carbon-cache,carbonado' },
       'no-cache-pass': { type: 'boolean', default: false },
+      'existing-files': { type: 'boolean', default: false },
       'persist-timeout': { type: 'string', default: '300' },
       'carbonado-build': { type: 'string', default: 'tsx' },
       'carbonado-node-arg': { type: 'string', multiple: true, default: [] },
@@ -86,6 +89,7 @@ function parseFlags(argv: string[]) {
     repeat: positiveInt('repeat', values.repeat),
     systems,
     cachePass: !values['no-cache-pass'],
+    existingFiles: values['existing-files'],
     persistTimeoutMs: positiveInt('persist-timeout', values['persist-timeout']) * 1000,
     build: build as CarbonadoBuild,
     out: resolve(values.out),
@@ -136,6 +140,13 @@ async function main(): Promise<void> {
   try {
     for (const connections of flags.connections) {
       const load = buildLoad(shape, connections);
+      // One point per metric, well before the timed points but inside the retention: it creates the files.
+      const prime = flags.existingFiles
+        ? buildLoad(
+            { ...shape, points: 1, lastTimestamp: shape.lastTimestamp - (shape.points + 10) * shape.step },
+            1,
+          )
+        : undefined;
       // Systems alternate within a repetition, so drift in the machine's load hits both alike.
       for (let rep = 0; rep < flags.repeat; rep++)
         for (const system of flags.systems) {
@@ -147,7 +158,7 @@ async function main(): Promise<void> {
           try {
             const server = await system.start({ dir, schemas, deferWrites: false, readyTimeoutMs: 60_000 });
             // A failed measurement must not leave the server running (kill after stop is a no-op).
-            const r = await measureRun(system.name, server, load, opts).finally(() => server.kill());
+            const r = await measureRun(system.name, server, load, opts, prime).finally(() => server.kill());
             runs.push(r);
             log(
               `${system.name}: accepted in ${r.acceptedSeconds.toFixed(3)} s, persisted ${r.persistedSeconds === null ? 'TIMEOUT' : `in ${r.persistedSeconds.toFixed(3)} s`}`,
