@@ -94,7 +94,10 @@ test('bad input is a 400 that names the problem', async () => {
     ['/render?target=a.b[c&format=json&from=-1min', /unclosed|position 1 in 'b\[c'|b\[c/],
     ['/metrics/find', /missing required parameter "query"/],
     ['/metrics/find?query=', /required parameter "query" is empty/],
-    ['/metrics/find?query=a&format=xml', /invalid format "xml": want treejson, completer or nodelist/],
+    [
+      '/metrics/find?query=a&format=xml',
+      /invalid format "xml": want treejson, completer, nodelist, pickle or msgpack/,
+    ],
     ['/metrics/find?query=a&from=tomorrowish', /invalid from "tomorrowish"/],
     ['/metrics/find?query=a&leavesOnly=yes', /invalid leavesOnly "yes": want an integer/],
   ];

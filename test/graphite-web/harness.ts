@@ -27,12 +27,20 @@ export function graphiteWebUnavailable(): string | null {
  */
 export async function startGraphiteWeb(opts: {
   whisperDir: string;
+  /**
+   * graphite-web's CLUSTER_SERVERS ("host:port" each): it then also asks these servers, as a cluster
+   * frontend, over /metrics/find and /render with format=pickle and local=1 (finders/remote.py).
+   */
+  clusterServers?: string[];
   timeoutMs?: number;
 }): Promise<GraphiteWeb> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbonado-graphite-web-'));
   const whisperDir = path.resolve(opts.whisperDir);
   fs.mkdirSync(path.join(dir, 'log'));
-  fs.writeFileSync(path.join(dir, 'carbonado_test_settings.py'), settingsModule(dir, whisperDir));
+  fs.writeFileSync(
+    path.join(dir, 'carbonado_test_settings.py'),
+    settingsModule(dir, whisperDir, opts.clusterServers ?? []),
+  );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PYTHONPATH: dir,
@@ -112,7 +120,7 @@ export async function startGraphiteWeb(opts: {
   }
 }
 
-function settingsModule(dir: string, whisperDir: string): string {
+function settingsModule(dir: string, whisperDir: string, clusterServers: string[]): string {
   const py = (s: string) => JSON.stringify(s); // a JSON string is a valid Python string literal here
   return [
     '# Written by test/graphite-web/harness.ts for one test run.',
@@ -129,6 +137,7 @@ function settingsModule(dir: string, whisperDir: string): string {
     'LOG_RENDERING_PERFORMANCE = False',
     'LOG_CACHE_PERFORMANCE = False',
     'FUNCTION_PLUGINS = []',
+    `CLUSTER_SERVERS = [${clusterServers.map(py).join(', ')}]`,
     'DATABASES = {',
     `  'default': {'NAME': ${py(path.join(dir, 'graphite.db'))}, 'ENGINE': 'django.db.backends.sqlite3',`,
     `              'USER': '', 'PASSWORD': '', 'HOST': '', 'PORT': ''},`,

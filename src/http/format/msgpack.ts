@@ -1,5 +1,6 @@
 import type { Series } from '../../storage/series.js';
 import { ByteWriter } from './bytes.js';
+import type { FindNodeInfo } from './pickle.js';
 import { consolidationFuncOf, SERIES_INFO_KEYS, VALUES_PER_POINT } from './series-info.js';
 
 // Written by hand rather than with a dependency: the answer is one fixed shape (an array of 9-key
@@ -52,6 +53,32 @@ export function msgpackSeriesInfo(seriesList: Series[]): Buffer {
         case 'xFilesFactor':
           float(out, series.xFilesFactor);
           break;
+      }
+    }
+  }
+  return Buffer.from(out.view());
+}
+
+/**
+ * graphite-web 1.1.8's /metrics/find?format=msgpack body (metrics/views.py msgpack_nodes): an array of
+ * maps {path, is_leaf, intervals (leaves only, [start, end] float pairs)}, bools as msgpack true/false.
+ */
+export function msgpackFindNodes(nodes: FindNodeInfo[]): Buffer {
+  const out = new ByteWriter();
+  arrayHeader(out, nodes.length);
+  for (const node of nodes) {
+    mapHeader(out, node.intervals === undefined ? 2 : 3);
+    str(out, 'path');
+    str(out, node.path);
+    str(out, 'is_leaf');
+    out.byte(node.isLeaf ? 0xc3 : 0xc2);
+    if (node.intervals !== undefined) {
+      str(out, 'intervals');
+      arrayHeader(out, node.intervals.length);
+      for (const [start, end] of node.intervals) {
+        arrayHeader(out, 2);
+        float(out, start);
+        float(out, end);
       }
     }
   }

@@ -24,6 +24,9 @@ const BININT = 0x4a;
 const LONG1 = 0x8a;
 const BINFLOAT = 0x47;
 const NONE = 0x4e;
+const NEWTRUE = 0x88;
+const NEWFALSE = 0x89;
+const TUPLE2 = 0x86;
 
 /** CPython's _FRAME_SIZE_TARGET: a frame is closed once it holds this many bytes. */
 const FRAME_SIZE_TARGET = 64 * 1024;
@@ -55,6 +58,35 @@ export function pickleSeriesInfo(seriesList: Series[]): Buffer {
   p.out.byte(EMPTY_LIST);
   p.memoize();
   p.items(seriesList.length, (i) => p.seriesInfo(seriesList[i]));
+  p.out.byte(STOP);
+  p.endFrame();
+  return Buffer.from(p.out.view());
+}
+
+/** One /metrics/find match as pickle_nodes and msgpack_nodes write it; intervals only for leaves. */
+export interface FindNodeInfo {
+  path: string;
+  isLeaf: boolean;
+  /** [start, end] epoch seconds where the leaf holds data (graphite-web's node.intervals). */
+  intervals?: Array<[number, number]>;
+}
+
+/**
+ * graphite-web 1.1.8's /metrics/find?format=pickle body (metrics/views.py pickle_nodes): a list of
+ * dicts {path, is_leaf, intervals (leaves only)} with the framing, batching and key memo of
+ * pickleSeriesInfo. graphite-web pickles `intervals` as a graphite.intervals.IntervalSet instance;
+ * here it is a list of (start, end) tuples, which RemoteFinder.find_nodes (finders/remote.py) turns
+ * into an IntervalSet itself, and which any unpickler reads without graphite's classes.
+ */
+export function pickleFindNodes(nodes: FindNodeInfo[]): Buffer {
+  const p = new Pickler();
+  p.out.byte(PROTO);
+  p.out.byte(5);
+  p.startFrame();
+  p.boundary();
+  p.out.byte(EMPTY_LIST);
+  p.memoize();
+  p.items(nodes.length, (i) => p.findNode(nodes[i]));
   p.out.byte(STOP);
   p.endFrame();
   return Buffer.from(p.out.view());
@@ -163,6 +195,32 @@ class Pickler {
           this.float(series.xFilesFactor);
           break;
       }
+    }
+    this.out.byte(SETITEMS);
+  }
+
+  findNode(node: FindNodeInfo): void {
+    this.boundary();
+    this.out.byte(EMPTY_DICT);
+    this.memoize();
+    this.out.byte(MARK);
+    this.key('path');
+    this.string(node.path);
+    this.key('is_leaf');
+    this.boundary();
+    this.out.byte(node.isLeaf ? NEWTRUE : NEWFALSE);
+    if (node.intervals !== undefined) {
+      this.key('intervals');
+      this.boundary();
+      this.out.byte(EMPTY_LIST);
+      this.memoize();
+      const intervals = node.intervals;
+      this.items(intervals.length, (i) => {
+        this.float(intervals[i][0]);
+        this.float(intervals[i][1]);
+        this.out.byte(TUPLE2);
+        this.memoize();
+      });
     }
     this.out.byte(SETITEMS);
   }

@@ -17,21 +17,31 @@ export function renderJson(
   pretty = false,
 ): string {
   if (pretty) return renderJsonIndented(seriesList, points, noNullPoints);
+  // Points are appended 64 at a time to a short string and the chunks joined once: a 100-series
+  // answer is 846,000 points, and one string per point joined per series (and again per answer)
+  // cost more than writing the digits; one string grown for the whole answer was slower still.
   const out: string[] = [];
   for (let s = 0; s < seriesList.length; s++) {
     const series = seriesList[s];
     const { values, timestamps } = points[s];
-    const dps: string[] = [];
+    const chunks: string[] = [];
+    let chunk = '';
+    let written = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (noNullPoints && Number.isNaN(v)) continue;
-      dps.push(`[${jsonValue(v)}, ${timestamps[i]}]`);
+      chunk += `${written === 0 ? '' : ', '}[${jsonValue(v)}, ${timestamps[i]}]`;
+      if ((++written & 63) === 0) {
+        chunks.push(chunk);
+        chunk = '';
+      }
     }
-    if (noNullPoints && dps.length === 0) continue;
+    if (noNullPoints && written === 0) continue;
+    chunks.push(chunk);
     const tags = Object.entries(series.tags)
       .map(([k, v]) => `${jsonText(k)}: ${tagValue(series, k, v)}`)
       .join(', ');
-    out.push(`{"target": ${jsonText(series.name)}, "tags": {${tags}}, "datapoints": [${dps.join(', ')}]}`);
+    out.push(`{"target": ${jsonText(series.name)}, "tags": {${tags}}, "datapoints": [${chunks.join('')}]}`);
   }
   return `[${out.join(', ')}]`;
 }

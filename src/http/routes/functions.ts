@@ -1,4 +1,5 @@
 import { AGG_FUNC_NAMES } from '../../query/functions/aggfuncs.js';
+import { PIE_FUNCTIONS, type PieFunctionSpec, type PieParamSpec } from '../../query/functions/pie.js';
 import type { FunctionSpec, ParamSpec, Registry } from '../../query/functions/registry.js';
 import { pyFloat, pyJsonString } from '../format/python.js';
 import type { Handler, Reply } from '../router.js';
@@ -11,23 +12,31 @@ import type { Handler, Reply } from '../router.js';
 
 type Json = string | number | boolean | null | Json[] | [string, Json][] | { entries: [string, Json][] };
 
-/** /functions: every function (or `?group=`), flat or `?grouped=true` by group; `?type=pie` is empty. */
+/** What /functions describes of a series function or a pie function. */
+type Described = Pick<FunctionSpec | PieFunctionSpec, 'group' | 'description'> & {
+  params: (ParamSpec | PieParamSpec)[];
+};
+
+/**
+ * /functions: every function (or `?group=`), flat or `?grouped=true` by group; `?type=pie` lists the
+ * pie functions (average, maximum, minimum) instead, as functions/views.py does.
+ */
 export function functionListRoute(registry: Registry): Handler {
   return ({ params }) => {
     const grouped = ['1', 'true'].includes((params.get('grouped') ?? '').toLowerCase());
     const group = params.get('group');
     const result = new Map<string, Json>();
     const groups = new Map<string, [string, Json][]>();
-    if (params.get('type') !== 'pie') {
-      for (const [name, spec] of registry.entries()) {
-        if (group !== undefined && group !== spec.group) continue;
-        const info = functionInfo(name, spec, registry);
-        if (!grouped) result.set(name, info);
-        else {
-          const g = groups.get(spec.group) ?? [];
-          groups.set(spec.group, g);
-          g.push([name, info]);
-        }
+    const table: [string, Described][] =
+      params.get('type') === 'pie' ? PIE_FUNCTIONS.map((f) => [f.name, f]) : registry.entries();
+    for (const [name, spec] of table) {
+      if (group !== undefined && group !== spec.group) continue;
+      const info = functionInfo(name, spec, registry);
+      if (!grouped) result.set(name, info);
+      else {
+        const g = groups.get(spec.group) ?? [];
+        groups.set(spec.group, g);
+        g.push([name, info]);
       }
     }
     const entries: [string, Json][] = grouped
@@ -41,7 +50,8 @@ export function functionListRoute(registry: Registry): Handler {
 export function functionDetailsRoute(registry: Registry): (name: string) => Handler {
   return (name) =>
     ({ params }) => {
-      const spec = params.get('type') === 'pie' ? undefined : registry.get(name);
+      const spec: Described | undefined =
+        params.get('type') === 'pie' ? PIE_FUNCTIONS.find((f) => f.name === name) : registry.get(name);
       if (!spec) return reply(404, { entries: [['error', `Function not found: ${name}`]] }, false);
       return reply(200, functionInfo(name, spec, registry), params.has('pretty'));
     };
@@ -53,7 +63,7 @@ function reply(status: number, data: Json, pretty: boolean): Reply {
   return { status, contentType: 'application/json', body };
 }
 
-function functionInfo(name: string, spec: FunctionSpec, registry: Registry): Json {
+function functionInfo(name: string, spec: Described, registry: Registry): Json {
   return {
     entries: [
       ['name', name],
@@ -66,7 +76,7 @@ function functionInfo(name: string, spec: FunctionSpec, registry: Registry): Jso
   };
 }
 
-function signaturePart(p: ParamSpec): string {
+function signaturePart(p: ParamSpec | PieParamSpec): string {
   if (p.multiple) return `*${p.name}`;
   if (p.required) return p.name;
   return `${p.name}=${p.default === undefined ? 'None' : pyRepr(p.default)}`;
@@ -78,7 +88,7 @@ function pyRepr(v: string | number | boolean): string {
   return v === Number.POSITIVE_INFINITY ? 'inf' : String(v);
 }
 
-function paramInfo(p: ParamSpec, registry: Registry): Json {
+function paramInfo(p: ParamSpec | PieParamSpec, registry: Registry): Json {
   const entries: [string, Json][] = [
     ['name', p.name],
     ['type', p.type],

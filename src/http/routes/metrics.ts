@@ -2,13 +2,19 @@ import type { CacheReader } from '../../cache/reader.js';
 import { compareCodePoints, type FoundNode, findNodes } from '../../query/find.js';
 import type { Store } from '../../storage/store.js';
 import { badParam, HttpError } from '../errors.js';
+import { msgpackFindNodes } from '../format/msgpack.js';
+import { type FindNodeInfo, pickleFindNodes } from '../format/pickle.js';
 import type { PyJsonValue } from '../format/python.js';
 import type { Handler } from '../router.js';
 import { intParam, jsonReply, missing, requestZone, timeParam } from './common.js';
 
+const FIND_FORMATS = ['treejson', 'completer', 'nodelist', 'pickle', 'msgpack'];
+
 /**
- * /metrics/find (and /metrics): graphite-web 1.1.8's find_view. Formats treejson (default), completer
- * and nodelist; from/until/now/tz are validated (the whisper finder does not use them either).
+ * /metrics/find (and /metrics): graphite-web 1.1.8's find_view. Formats treejson (default), completer,
+ * nodelist, and pickle and msgpack, which a graphite-web cluster frontend asks for (finders/remote.py
+ * sends local=1, format=pickle, query, from, until); json_nodes' format=json is not served.
+ * from/until/now/tz and local are validated; Carbonado has no cluster behind it, so every find is local.
  */
 export function findRoute(
   store: Store,
@@ -25,12 +31,13 @@ export function findRoute(
     const tz = requestZone(params, timeZone);
     const now = timeParam(params, 'now', clock, tz) ?? clock;
     for (const name of ['from', 'until']) if (params.get(name) !== '-1') timeParam(params, name, now, tz);
+    intParam(params, 'local', 0); // queryParamAsInt: a non-integer `local` is a 400 upstream too
 
     let query = params.get('query');
     if (query === undefined) throw missing('query');
     if (query === '') throw new HttpError(400, 'required parameter "query" is empty');
-    if (!['treejson', 'completer', 'nodelist'].includes(format))
-      throw badParam('format', format, 'want treejson, completer or nodelist');
+    if (!FIND_FORMATS.includes(format))
+      throw badParam('format', format, 'want treejson, completer, nodelist, pickle or msgpack');
     const dot = query.lastIndexOf('.');
     const basePath = dot >= 0 ? query.slice(0, dot + 1) : '';
 
@@ -47,6 +54,21 @@ export function findRoute(
 
     if (format === 'treejson') return jsonReply(params, headers, treeJson(nodes, basePath, wildcards));
     if (format === 'nodelist') return jsonReply(params, headers, nodesByPosition(nodes, position));
+    // find_view marks every answer no-cache (Pragma and Cache-Control); jsonReply's forms are left as
+    // they were, the binary ones carry the headers.
+    const noCache = { Pragma: 'no-cache', 'Cache-Control': 'no-cache' };
+    if (format === 'pickle')
+      return {
+        contentType: 'application/pickle',
+        body: pickleFindNodes(nodeInfos(nodes, now)),
+        headers: noCache,
+      };
+    if (format === 'msgpack')
+      return {
+        contentType: 'application/x-msgpack',
+        body: msgpackFindNodes(nodeInfos(nodes, now)),
+        headers: noCache,
+      };
     const results: PyJsonValue[] = nodes.map((n) => ({
       path: n.isLeaf ? n.path : `${n.path}.`,
       name: n.name,
@@ -82,6 +104,19 @@ export function treeJson(nodes: FoundNode[], basePath: string, wildcards: boolea
     else branches.push({ ...entry, ...branchFlags });
   }
   return [...results, ...branches, ...leaves];
+}
+
+/**
+ * The node list of pickle_nodes/msgpack_nodes/json_nodes. A leaf's interval is (0, now): graphite-web
+ * derives it from the whisper file (now - maxRetention .. mtime), but the Store answers for any time
+ * and the cache holds points newer than any file. The interval only decides between several cluster
+ * servers holding the same path (storage.py _merge_leaf_nodes), where claiming all time up to now
+ * means "ask this server".
+ */
+function nodeInfos(nodes: FoundNode[], now: number): FindNodeInfo[] {
+  return nodes.map((n) =>
+    n.isLeaf ? { path: n.path, isLeaf: true, intervals: [[0, now]] } : { path: n.path, isLeaf: false },
+  );
 }
 
 function nodesByPosition(nodes: FoundNode[], position: number): PyJsonValue {

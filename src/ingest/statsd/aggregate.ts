@@ -4,7 +4,7 @@
  */
 import { quote } from '../names.js';
 import type { StatsdConfig } from './config.js';
-import { type KeyResult, parseKey, parseSample } from './parse.js';
+import { type KeyResult, parseKey, parseSampleAt, type StatsdSample } from './parse.js';
 
 /** A timer's samples since the last flush. */
 export interface TimerState {
@@ -43,12 +43,17 @@ export class StatsdAggregator {
   lastError = '';
   /** Keys already parsed: most traffic repeats keys, and parseKey validates the whole name. */
   private readonly keyCache = new Map<string, KeyResult>();
+  /** The sample being read: one object reused for every sample, so reading one allocates nothing. */
+  private readonly sample: StatsdSample = { type: 'c', value: 0, member: '', delta: false, sampleRate: 1 };
+  /** Where the next `|#` of the current packet is (-1: none left), so each line need not look again. */
+  private nextHash = -1;
 
   constructor(readonly config: StatsdConfig) {}
 
   /** One UDP datagram or a run of complete TCP lines. */
   ingestPacket(packet: string): void {
     this.internal.packets_received++;
+    this.nextHash = packet.indexOf('|#');
     let start = 0;
     for (;;) {
       const nl = packet.indexOf('\n', start);
@@ -59,11 +64,16 @@ export class StatsdAggregator {
     }
   }
 
-  /** One non-empty line, `packet.slice(start, end)`; the hot path, so it slices as little as it can. */
-  ingestLine(packet: string, start: number, end: number): void {
+  /**
+   * One non-empty line, `packet.slice(start, end)`; the hot path, so it slices as little as it can.
+   * Only ingestPacket calls it: it relies on nextHash having been set for this packet.
+   */
+  private ingestLine(packet: string, start: number, end: number): void {
     this.internal.metrics_received++;
     if (packet.charCodeAt(end - 1) === 0x0d) end--;
-    let hash = packet.indexOf('|#', start);
+    // Searching for `|#` from each line would scan the rest of the packet once per line.
+    if (this.nextHash !== -1 && this.nextHash < start) this.nextHash = packet.indexOf('|#', start);
+    let hash = this.nextHash;
     if (hash >= end) hash = -1;
     const headEnd = hash === -1 ? end : hash;
     let colon = packet.indexOf(':', start);
@@ -91,12 +101,15 @@ export class StatsdAggregator {
     for (;;) {
       let groupEnd = packet.indexOf(':', groupStart);
       if (groupEnd === -1 || groupEnd > headEnd) groupEnd = headEnd;
-      const group = packet.slice(groupStart, groupEnd);
-      const s = parseSample(group, groupStart - start);
+      const s = this.sample;
+      const error = parseSampleAt(packet, groupStart, groupEnd, groupStart - start, '', s);
       // Errors are rare: only then cut the line out of the packet, to quote it.
-      if (typeof s === 'string')
-        this.bad(parseSample(group, groupStart - start, packet.slice(start, end)) as string);
-      else {
+      if (error !== null) {
+        this.bad(
+          parseSampleAt(packet, groupStart, groupEnd, groupStart - start, packet.slice(start, end), s) ??
+            error,
+        );
+      } else {
         good = true;
         switch (s.type) {
           case 'c': {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { applyConfigText, defaultConfig } from '../../config/config.js';
 import { DEFAULT_STATSD_CONFIG, parseStatsdConfig } from './config.js';
 
 describe('parseStatsdConfig', () => {
@@ -28,6 +29,27 @@ describe('parseStatsdConfig', () => {
     assert.equal(c.graphite.globalSuffix, 'host1');
   });
 
+  it('takes the remote carbon address as Etsy names it, from the [statsd] section too', () => {
+    const GOOD: [Record<string, unknown>, string, number][] = [
+      [{}, '', 2003],
+      [{ graphiteHost: 'carbon.example.com' }, 'carbon.example.com', 2003],
+      [{ graphiteHost: '127.0.0.1', graphitePort: '2013' }, '127.0.0.1', 2013],
+      [{ graphiteHost: '[::1]', graphitePort: 65535 }, '::1', 65535],
+      [{ graphiteHost: '::1' }, '::1', 2003],
+    ];
+    for (const [input, host, port] of GOOD) {
+      const c = parseStatsdConfig(input);
+      assert.deepEqual([c.graphiteHost, c.graphitePort], [host, port], JSON.stringify(input));
+    }
+    const ini = applyConfigText(
+      defaultConfig(),
+      '[statsd]\ngraphiteHost = 127.0.0.1\ngraphitePort = 2103\n',
+      'carbonado.conf',
+    );
+    const c = parseStatsdConfig(ini.statsd.options);
+    assert.deepEqual([c.graphiteHost, c.graphitePort], ['127.0.0.1', 2103]);
+  });
+
   const BAD: [Record<string, unknown>, string][] = [
     [{ flushInterval: 'soon' }, 'flushInterval = "soon"'],
     [{ flushInterval: 0 }, 'flushInterval = 0'],
@@ -45,6 +67,13 @@ describe('parseStatsdConfig', () => {
     [{ histogram: [{ metric: 'a', bins: [10, 5] }] }, 'histogram[0].bins[1] = 5'],
     [{ histogram: [{ metric: 'a', bins: ['inf', 5] }] }, 'histogram[0].bins[0] = "inf"'],
     [{ healthStatus: 'sideways' }, 'healthStatus = "sideways"'],
+    [{ graphiteHost: 'tcp://carbon' }, 'graphiteHost = "tcp://carbon"'],
+    [{ graphiteHost: 'carbon:2003' }, 'graphiteHost = "carbon:2003"'],
+    [{ graphiteHost: 'a b' }, 'graphiteHost = "a b"'],
+    [{ graphiteHost: 2003 }, 'graphiteHost = 2003'],
+    [{ graphitePort: 70000 }, 'graphitePort = 70000'],
+    [{ graphitePort: '0' }, 'graphitePort = "0"'],
+    [{ graphitePort: 'http' }, 'graphitePort = "http"'],
   ];
   for (const [input, quoted] of BAD) {
     it(`refuses ${JSON.stringify(input)}`, () => {

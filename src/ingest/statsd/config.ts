@@ -2,6 +2,7 @@
  * StatsD configuration in the terms of Etsy's statsd 0.9.0 config file (exampleConfig.js), resolved:
  * every option has its value, the delete* options already follow deleteIdleStats as stats.js does it.
  */
+import { isIP } from 'node:net';
 
 /** One `histogram` entry of Etsy's config: timers whose key contains `metric` get these bins. */
 export interface HistogramRule {
@@ -53,6 +54,13 @@ export interface StatsdConfig {
   /** What the admin interface's `health` reports at start. */
   healthStatus: 'up' | 'down';
   graphite: StatsdGraphiteConfig;
+  /**
+   * Etsy's graphiteHost: a carbon receiver that also gets every flush as plaintext lines, beside the
+   * local store ('' = none, the default: Carbonado is the carbon).
+   */
+  graphiteHost: string;
+  /** Etsy's graphitePort: the plaintext port of graphiteHost (2003). */
+  graphitePort: number;
 }
 
 /** Etsy's defaults (stats.js, backends/graphite.js). */
@@ -80,6 +88,8 @@ export const DEFAULT_STATSD_CONFIG: Readonly<StatsdConfig> = Object.freeze({
     prefixSet: 'sets',
     globalSuffix: '',
   },
+  graphiteHost: '',
+  graphitePort: 2003,
 });
 
 /** Every name calculatedTimerMetrics accepts (process_metrics.js's keys, percentiles as `_percent`). */
@@ -120,6 +130,8 @@ export const TOP_KEYS = new Set([
   'histogram',
   'healthStatus',
   'graphite',
+  'graphiteHost',
+  'graphitePort',
 ]);
 /** The options of the graphite backend section of Etsy's config file. */
 export const GRAPHITE_KEYS = new Set(Object.keys(DEFAULT_STATSD_CONFIG.graphite));
@@ -161,8 +173,29 @@ export function parseStatsdConfig(obj: unknown): StatsdConfig {
     calculatedTimerMetrics: timerMetrics(o.calculatedTimerMetrics),
     histogram: histogram(o.histogram),
     healthStatus,
+    // Before `graphite`: the admin interface's `config` lists the options in this order.
+    graphiteHost: host(o, 'graphiteHost', d.graphiteHost),
+    graphitePort: port(o, 'graphitePort', d.graphitePort),
     graphite: graphite(o.graphite),
   };
+}
+
+const HOST_NAME = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+
+/** A host name or an IP address (IPv6 bare or in brackets); no scheme, no port (graphitePort says it). */
+function host(o: Record<string, unknown>, key: string, def: string): string {
+  const v = str(o, key, def).trim();
+  const bare = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
+  if (v !== '' && !HOST_NAME.test(v) && isIP(bare) !== 6) {
+    throw bad(key, v, 'a host name or IP address, or "" for none');
+  }
+  return bare;
+}
+
+function port(o: Record<string, unknown>, key: string, def: number): number {
+  const n = integer(o, key, def, 1);
+  if (n > 65535) throw bad(key, o[key], 'a port number 1-65535');
+  return n;
 }
 
 function graphite(v: unknown): StatsdGraphiteConfig {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseLine, sanitizeKeyName } from './parse.js';
+import { parseLine, parseSample, sanitizeKeyName } from './parse.js';
 
 type S = [type: string, value: number | string, rate?: number, delta?: boolean];
 
@@ -43,6 +43,19 @@ const GOOD: [line: string, key: string, samples: S[]][] = [
   ['req:5|ms|#env:prod', 'req;env=prod', [['ms', 5]]],
   // "|#" with nothing after is no tags (Etsy: bits[1].length > 0)
   ['a:1|c|#', 'a', [['c', 1]]],
+  // the digit-by-digit reader's edges, and what it leaves to Number(): exponents, over 15 digits
+  ['a:5.|c', 'a', [['c', 5]]],
+  ['a:+.5|c', 'a', [['c', 0.5]]],
+  ['a:007|c', 'a', [['c', 7]]],
+  ['a:0.1|c', 'a', [['c', 0.1]]],
+  ['a:-0.000001|c', 'a', [['c', -0.000001]]],
+  ['a:123456789012345|c', 'a', [['c', 123456789012345]]],
+  // over 15 digits: the nearest double, as Number() reads it
+  ['a:12345678901234567|c', 'a', [['c', 12345678901234568]]],
+  ['a:0.12345678901234567|c', 'a', [['c', 0.12345678901234566]]],
+  ['a:2.5E-3|c', 'a', [['c', 0.0025]]],
+  ['a:1|c|@1.|#', 'a', [['c', 1, 1]]],
+  ['a:1|c|@0.0000000000000001', 'a', [['c', 1, 1e-16]]],
 ];
 
 // Each bad line and the quoted part its error must contain.
@@ -81,6 +94,17 @@ const BAD: [line: string, quoted: string][] = [
   ['a:1|c|#k:v|c:container', '"|c:container"'],
   ['a:1|c|#x:1,,y:2', '""'],
   [`${'x'.repeat(900)}:1|c`, 'xxxx'],
+  ['a:1.2.3|c', '"1.2.3"'],
+  ['a:-|c', '"-"'],
+  ['a:+|g', '"+"'],
+  ['a:.|c', '"."'],
+  ['a:--1|c', '"--1"'],
+  ['a:1e|c', '"1e"'],
+  ['a:1|c|@.', '"@."'],
+  ['a:1|c|@+0.5', '"@+0.5"'],
+  ['a:1|cc', '"cc"'],
+  ['a:1|m', '"m"'],
+  ['a:1|mss', '"mss"'],
 ];
 
 describe('statsd parseLine', () => {
@@ -129,6 +153,26 @@ describe('statsd parseLine', () => {
     assert.deepEqual(parseLine('a:1|c|#k:v$w', false).errors.length, 0);
     assert.equal(parseLine('a:1|c|#k:v$w', false).key, 'a;k=v$w');
     assert.equal(parseLine('a:1|c|#k:v$w', true).key, 'a;k=vw');
+  });
+
+  it('reads every plain decimal to the very double Number() gives', () => {
+    // A fixed linear congruential sequence: the same cases each run.
+    let seed = 12345;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const digits = 1 + next(17);
+      let text = '';
+      for (let d = 0; d < digits; d++) text += String(next(10));
+      const dot = next(digits + 2);
+      if (dot <= digits) text = `${text.slice(0, dot)}.${text.slice(dot)}`;
+      if (next(3) === 0) text = `-${text}`;
+      const s = parseSample(`${text}|g`, 0);
+      assert.ok(typeof s !== 'string', s as string);
+      assert.ok(Object.is(s.value, Number(text) + 0), `${text}: got ${s.value}, want ${Number(text)}`);
+    }
   });
 
   it('sanitizes exactly as Etsy', () => {

@@ -98,56 +98,125 @@ export function parseKey(rawKey: string, tagText: string, sanitize: boolean): Ke
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const RATE = /^(?:\d+\.?\d*|\.\d+)$/;
+/** Powers of ten that are exact doubles (10^0 … 10^22). */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /**
- * Parses one `value|type[|@rate]` group that starts at `offset` in `line`. Returns the sample or an
- * error that quotes the bad part and the line (the hot path leaves `line` out and asks again on error,
- * so that it need not cut each line out of its packet).
+ * Reads the plain decimal `[+-]digits[.digits]` in text[start, end) without cutting it out, or returns
+ * NaN when it is anything else (exponent, more than 15 digits, stray characters) so the caller falls
+ * back to the regex and Number(). Up to 15 digits the mantissa is an exact integer and 10^k an exact
+ * double, so one division gives the correctly rounded double: the same number Number(text) gives.
  */
-export function parseSample(group: string, offset: number, line = ''): StatsdSample | string {
-  const bar = group.indexOf('|');
-  if (bar === -1) return at(group, offset, line, 'value|type');
-  const text = group.slice(0, bar);
-  const bar2 = group.indexOf('|', bar + 1);
-  const typeText = bar2 === -1 ? group.slice(bar + 1) : group.slice(bar + 1, bar2);
+function plainDecimal(text: string, start: number, end: number, signed: boolean): number {
+  let i = start;
+  let c = text.charCodeAt(i);
+  const negative = c === 0x2d;
+  if (signed && (negative || c === 0x2b)) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (; i < end; i++) {
+    c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      mantissa = mantissa * 10 + (c - 0x30);
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (c === 0x2e && decimals < 0) decimals = 0;
+    else return Number.NaN;
+  }
+  if (digits === 0 || digits > 15) return Number.NaN;
+  const v = decimals > 0 ? mantissa / POW10[decimals] : mantissa;
+  // Adding 0 turns -0 into 0, so "-0" cannot print as "-0" or sort before 0 in a timer.
+  return negative ? -v + 0 : v;
+}
+
+/**
+ * Parses the `value|type[|@rate]` group text[start, end) into `out` (reused by the hot path, so a
+ * sample costs no allocation; only a set member is cut out). `offset` is where `start` sits in
+ * `line`, for the error. Returns null, or the error: it quotes the bad part and `line`.
+ */
+export function parseSampleAt(
+  text: string,
+  start: number,
+  end: number,
+  offset: number,
+  line: string,
+  out: StatsdSample,
+): string | null {
+  let bar = text.indexOf('|', start);
+  if (bar >= end) bar = -1;
+  if (bar === -1) return at(text.slice(start, end), offset, line, 'value|type');
+  let bar2 = text.indexOf('|', bar + 1);
+  if (bar2 >= end) bar2 = -1;
+  const typeEnd = bar2 === -1 ? end : bar2;
+  const c0 = text.charCodeAt(bar + 1);
+  const typeLength = typeEnd - bar - 1;
   let type: StatsdType;
-  switch (typeText) {
-    case 'c':
-    case 'ms':
-    case 'h':
-    case 'g':
-    case 's':
-      type = typeText;
-      break;
-    default:
-      return at(typeText, offset + bar + 1, line, 'a type: c, ms, h, g or s');
+  if (typeLength === 1 && c0 === 0x63) type = 'c';
+  else if (typeLength === 2 && c0 === 0x6d && text.charCodeAt(bar + 2) === 0x73) type = 'ms';
+  else if (typeLength === 1 && c0 === 0x67) type = 'g';
+  else if (typeLength === 1 && c0 === 0x73) type = 's';
+  else if (typeLength === 1 && c0 === 0x68) type = 'h';
+  else {
+    return at(text.slice(bar + 1, typeEnd), offset + bar + 1 - start, line, 'a type: c, ms, h, g or s');
   }
   let sampleRate = 1;
   if (bar2 !== -1) {
-    const rateText = group.slice(bar2 + 1);
-    if (rateText.indexOf('|') !== -1) {
+    let bar3 = text.indexOf('|', bar2 + 1);
+    if (bar3 >= end) bar3 = -1;
+    if (bar3 !== -1) {
+      return at(text.slice(bar3, end), offset + bar3 - start, line, 'nothing after the sample rate');
+    }
+    let r = 0;
+    if (text.charCodeAt(bar2 + 1) === 0x40) {
+      r = plainDecimal(text, bar2 + 2, end, false);
+      if (Number.isNaN(r)) {
+        const rateText = text.slice(bar2 + 2, end);
+        r = RATE.test(rateText) ? Number(rateText) : 0;
+      }
+    }
+    if (!(r > 0 && r <= 1)) {
       return at(
-        rateText.slice(rateText.indexOf('|')),
-        offset + bar2 + 1 + rateText.indexOf('|'),
+        text.slice(bar2 + 1, end),
+        offset + bar2 + 1 - start,
         line,
-        'nothing after the sample rate',
+        'a sample rate @r with 0 < r <= 1',
       );
     }
-    const r = rateText.charCodeAt(0) === 0x40 && RATE.test(rateText.slice(1)) ? Number(rateText.slice(1)) : 0;
-    if (!(r > 0 && r <= 1)) return at(rateText, offset + bar2 + 1, line, 'a sample rate @r with 0 < r <= 1');
     sampleRate = r;
   }
+  out.type = type;
+  out.sampleRate = sampleRate;
+  out.delta = false;
   if (type === 's') {
-    if (text.length === 0) return at(text, offset, line, 'a set member');
-    return { type, value: 0, member: text, delta: false, sampleRate };
+    if (bar === start) return at('', offset, line, 'a set member');
+    out.value = 0;
+    out.member = text.slice(start, bar);
+    return null;
   }
-  // Adding 0 turns -0 into 0, so "-0" cannot print as "-0" or sort before 0 in a timer.
-  const value = NUMBER.test(text) ? Number(text) + 0 : Number.NaN;
-  if (!Number.isFinite(value)) return at(text, offset, line, 'a finite decimal number');
-  if ((type === 'ms' || type === 'h') && value < 0) return at(text, offset, line, 'a duration >= 0');
-  const c = text.charCodeAt(0);
-  const delta = type === 'g' && (c === 0x2b || c === 0x2d);
-  return { type, value, member: '', delta, sampleRate };
+  let value = plainDecimal(text, start, bar, true);
+  if (Number.isNaN(value)) {
+    const valueText = text.slice(start, bar);
+    value = NUMBER.test(valueText) ? Number(valueText) + 0 : Number.NaN;
+    if (!Number.isFinite(value)) return at(valueText, offset, line, 'a finite decimal number');
+  }
+  if ((type === 'ms' || type === 'h') && value < 0) {
+    return at(text.slice(start, bar), offset, line, 'a duration >= 0');
+  }
+  const c = text.charCodeAt(start);
+  out.value = value;
+  out.member = '';
+  out.delta = type === 'g' && (c === 0x2b || c === 0x2d);
+  return null;
+}
+
+/**
+ * Parses one `value|type[|@rate]` group that starts at `offset` in `line`. Returns the sample or an
+ * error that quotes the bad part and the line.
+ */
+export function parseSample(group: string, offset: number, line = ''): StatsdSample | string {
+  const out: StatsdSample = { type: 'c', value: 0, member: '', delta: false, sampleRate: 1 };
+  return parseSampleAt(group, 0, group.length, offset, line, out) ?? out;
 }
 
 /**

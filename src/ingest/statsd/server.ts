@@ -11,6 +11,7 @@ import { type AdminState, adminCommand } from './admin.js';
 import { StatsdAggregator } from './aggregate.js';
 import type { StatsdConfig } from './config.js';
 import { StatsdFlusher } from './flush.js';
+import { GraphiteBackend, plaintextLine } from './graphite-backend.js';
 
 /** Options of StatsdServer. */
 export interface StatsdServerOptions {
@@ -22,6 +23,8 @@ export interface StatsdServerOptions {
   adminPort: number | null;
   sink: IngestSink;
   config: StatsdConfig;
+  /** Reconnect delays of the remote carbon (config.graphiteHost), in ms; tests make them short. */
+  graphiteRetryMs?: { min: number; max: number };
   /** Milliseconds since the epoch; the flush timestamps and timers follow it. */
   now?: () => number;
   logger?: Logger;
@@ -52,6 +55,8 @@ export class StatsdServer implements Service {
   private udp: UdpSocket | null = null;
   private tcp: Server | null = null;
   private adminServer: Server | null = null;
+  /** The remote carbon that also gets each flush (Etsy's graphiteHost); null when none is set. */
+  private graphite: GraphiteBackend | null = null;
   private readonly connections = new Set<Socket>();
   private timer: NodeJS.Timeout | null = null;
   private started = false;
@@ -87,9 +92,22 @@ export class StatsdServer implements Service {
       this.adminServer = createServer((s) => this.adminConnection(s));
       await listen(this.adminServer, this.options.adminPort, this.host);
     }
+    const { graphiteHost, graphitePort } = this.options.config;
+    if (graphiteHost !== '') {
+      const retry = this.options.graphiteRetryMs;
+      this.graphite = new GraphiteBackend({
+        host: graphiteHost,
+        port: graphitePort,
+        retryMinMs: retry?.min,
+        retryMaxMs: retry?.max,
+        logger: this.log,
+      });
+      this.graphite.start();
+    }
     this.schedule();
     const a = this.address();
-    this.log.info(`listening on ${this.host} udp ${a.udp} tcp ${a.tcp} admin ${a.admin ?? 'off'}`);
+    const remote = graphiteHost === '' ? '' : `; flushing to ${graphiteHost} port ${graphitePort} too`;
+    this.log.info(`listening on ${this.host} udp ${a.udp} tcp ${a.tcp} admin ${a.admin ?? 'off'}${remote}`);
   }
 
   /** Stops listening, flushes what was received since the last flush (Etsy flushes on exit too). */
@@ -105,6 +123,7 @@ export class StatsdServer implements Service {
         this.adminServer ? new Promise<void>((r) => this.adminServer?.close(() => r())) : null,
       ]);
       this.flushNow();
+      await this.graphite?.stop();
     })();
     return this.stopping;
   }
@@ -129,6 +148,7 @@ export class StatsdServer implements Service {
       timers: this.agg.timers.size,
       gauges: this.agg.gauges.size,
       sets: this.agg.sets.size,
+      ...(this.graphite ? prefixed('graphite', this.graphite.stats()) : {}),
     };
   }
 
@@ -138,8 +158,18 @@ export class StatsdServer implements Service {
    */
   flushNow(): number {
     const ts = Math.round(this.now() / 1000);
+    const sink = this.options.sink;
+    const remote = this.graphite;
+    let payload = '';
+    // The remote gets its line before the sink is asked, so a failing cache does not starve it.
+    const emit = remote
+      ? (name: string, t: number, v: number) => {
+          payload += plaintextLine(name, v, t);
+          sink.add(name, t, v);
+        }
+      : (name: string, t: number, v: number) => sink.add(name, t, v);
     try {
-      const n = this.flusher.flush(ts, (name, t, v) => this.options.sink.add(name, t, v), this.now);
+      const n = this.flusher.flush(ts, emit, this.now);
       this.counts.flushes++;
       this.counts.pointsFlushed += n;
       return n;
@@ -147,6 +177,8 @@ export class StatsdServer implements Service {
       this.counts.flushErrors++;
       this.log.limited('flush', `flush into the cache failed: ${(err as Error).message}`);
       return 0;
+    } finally {
+      remote?.send(payload);
     }
   }
 
@@ -263,6 +295,12 @@ export class StatsdServer implements Service {
     s.on('error', (err) => this.log.limited('admin', `admin: ${err.message}`));
     s.on('close', () => this.connections.delete(s));
   }
+}
+
+function prefixed(prefix: string, stats: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(stats)) out[`${prefix}${k[0].toUpperCase()}${k.slice(1)}`] = v;
+  return out;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -17,14 +17,32 @@ function sum(values: number[]): number {
   return s;
 }
 
+// safeSum and safeAvg skip None in place rather than building the list of the others: the same
+// additions in the same order, without an array per row (sumSeries calls them once per point).
 const safeSum: AggFunc = (row) => {
-  const v = nonNull(row);
-  return v.length ? sum(v) : Number.NaN;
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    if (!Number.isNaN(x)) {
+      s += x;
+      n++;
+    }
+  }
+  return n ? s : Number.NaN;
 };
 
 const safeAvg: AggFunc = (row) => {
-  const v = nonNull(row);
-  return v.length ? sum(v) / v.length : Number.NaN;
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    if (!Number.isNaN(x)) {
+      s += x;
+      n++;
+    }
+  }
+  return n ? s / n : Number.NaN;
 };
 
 // safeAvgZero: None counts as 0.
@@ -44,18 +62,20 @@ const safeMedian: AggFunc = (row) => {
 
 // Python's min()/max() keep the first of equal values and compare with < / >.
 const safeMin: AggFunc = (row) => {
-  const v = nonNull(row);
-  if (!v.length) return Number.NaN;
-  let m = v[0];
-  for (const x of v) if (x < m) m = x;
+  let m = Number.NaN;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    if (x < m || (Number.isNaN(m) && !Number.isNaN(x))) m = x;
+  }
   return m;
 };
 
 const safeMax: AggFunc = (row) => {
-  const v = nonNull(row);
-  if (!v.length) return Number.NaN;
-  let m = v[0];
-  for (const x of v) if (x > m) m = x;
+  let m = Number.NaN;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i];
+    if (x > m || (Number.isNaN(m) && !Number.isNaN(x))) m = x;
+  }
   return m;
 };
 
@@ -79,7 +99,11 @@ const safeStdDev: AggFunc = (row) => {
   return Math.sqrt(s / v.length);
 };
 
-const safeLen: AggFunc = (row) => nonNull(row).length;
+const safeLen: AggFunc = (row) => {
+  let n = 0;
+  for (let i = 0; i < row.length; i++) if (!Number.isNaN(row[i])) n++;
+  return n;
+};
 
 // range: safeSubtract(safeMax, safeMin).
 const range: AggFunc = (row) => safeMax(row) - safeMin(row);

@@ -17,10 +17,42 @@ export function aggregateSeries(seriesLists: Series[][], rawFunc: string, xFiles
   if (!norm) return [];
   const { series, rows, start, end, step } = norm;
   const name = `${func}Series(${formatPathExpressions(series)})`;
-  const values = mapRows(rows, (row) => (xffRow(row, xFilesFactor) ? agg(row) : Number.NaN));
+  const values =
+    func === 'sum' || func === 'total' || func === 'average' || func === 'avg'
+      ? columnSums(rows, xFilesFactor, func === 'average' || func === 'avg')
+      : mapRows(rows, (row) => (xffRow(row, xFilesFactor) ? agg(row) : Number.NaN));
   let tags: Record<string, string> = { ...series[0].tags };
   for (const s of series) tags = Object.fromEntries(Object.entries(tags).filter(([k, v]) => s.tags[k] === v));
   if (!('name' in tags)) tags.name = name;
   tags.aggregatedBy = func;
   return [newSeries(name, start, end, step, values, { xFilesFactor, tags })];
+}
+
+/**
+ * sumSeries/averageSeries without forming rows: each series is added into a running sum per point,
+ * series after series. Every point's sum still adds its non-null values in the series' order, as
+ * safeSum does over a row, so the digits are the same; reading each series straight through is what
+ * a 1,000-series sum needs to keep up with the files. A row short of the xFilesFactor (counting the
+ * None of shorter series, as izip_longest pads them) is None.
+ */
+function columnSums(rows: Float64Array[], xFilesFactor: number, average: boolean): Float64Array {
+  let length = 0;
+  for (const r of rows) if (r.length > length) length = r.length;
+  const sums = new Float64Array(length);
+  const counts = new Uint32Array(length);
+  for (const r of rows) {
+    for (let i = 0; i < r.length; i++) {
+      const v = r[i];
+      if (!Number.isNaN(v)) {
+        sums[i] += v;
+        counts[i]++;
+      }
+    }
+  }
+  for (let i = 0; i < length; i++) {
+    const n = counts[i];
+    const ok = n > 0 && n / rows.length >= xFilesFactor;
+    sums[i] = ok ? (average ? sums[i] / n : sums[i]) : Number.NaN;
+  }
+  return sums;
 }

@@ -105,17 +105,39 @@ export function normalize(seriesLists: Series[][]): Normalized | null {
   return { rows, series, start, end, step };
 }
 
+// Columns transposed per block in mapRows: 64 points of 1,000 series is 512 KB, within L2, so the
+// transpose reads each series sequentially instead of jumping between all of them for every point.
+const ROW_BLOCK = 64;
+
 /**
  * Walks the rows of `izip_longest(*seriesList)`: calls `fn` with each row (NaN where a series is
- * shorter) and collects what it returns.
+ * shorter) and collects what it returns. The row handed to `fn` is only valid during the call.
  */
 export function mapRows(rows: Float64Array[], fn: (row: Float64Array) => number): Float64Array {
-  const length = Math.max(0, ...rows.map((r) => r.length));
+  const n = rows.length;
+  let length = 0;
+  for (const r of rows) if (r.length > length) length = r.length;
   const out = new Float64Array(length);
-  const row = new Float64Array(rows.length);
-  for (let i = 0; i < length; i++) {
-    for (let j = 0; j < rows.length; j++) row[j] = i < rows[j].length ? rows[j][i] : Number.NaN;
-    out[i] = fn(row);
+  if (n <= ROW_BLOCK) {
+    // Few series fit in cache anyway: one reused row, no view per point.
+    const row = new Float64Array(n);
+    for (let i = 0; i < length; i++) {
+      for (let j = 0; j < n; j++) row[j] = i < rows[j].length ? rows[j][i] : Number.NaN;
+      out[i] = fn(row);
+    }
+    return out;
+  }
+  const block = new Float64Array(ROW_BLOCK * n);
+  for (let i0 = 0; i0 < length; i0 += ROW_BLOCK) {
+    const width = Math.min(ROW_BLOCK, length - i0);
+    for (let j = 0; j < n; j++) {
+      const r = rows[j];
+      const have = Math.min(width, r.length - i0);
+      let k = 0;
+      for (let at = j; k < have; k++, at += n) block[at] = r[i0 + k];
+      for (let at = k * n + j; k < width; k++, at += n) block[at] = Number.NaN;
+    }
+    for (let k = 0; k < width; k++) out[i0 + k] = fn(block.subarray(k * n, k * n + n));
   }
   return out;
 }

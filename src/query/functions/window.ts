@@ -5,6 +5,7 @@ import { getAggFunc } from './aggfuncs.js';
 import { numberArg, optionalNumberArg, rawArg, seriesListArg, stringArg } from './args.js';
 import type { FunctionContext, FunctionSpec, ParamSpec } from './registry.js';
 import { withTag } from './series-tags.js';
+import { windowAggregates, windowSums } from './window-values.js';
 
 // The moving-window functions of graphite-web 1.1.8 (render/functions.py movingWindow and
 // exponentialMovingAverage). Each throws away the series it was given and evaluates its first
@@ -88,16 +89,10 @@ async function movingWindow(
   return previewList.map((s) => {
     const windowPoints = w.points(s);
     const xff = xFilesFactor ?? s.xFilesFactor;
-    const n = Math.max(0, s.values.length - windowPoints);
-    const values = new Float64Array(n);
-    const nonNull: number[] = [];
-    for (let i = windowPoints; i < s.values.length; i++) {
-      // The window is the points before i, not i itself (series[i - windowPoints:i]).
-      nonNull.length = 0;
-      for (let j = i - windowPoints; j < i; j++) if (!Number.isNaN(s.values[j])) nonNull.push(j);
-      const ok = nonNull.length > 0 && nonNull.length / windowPoints >= xff;
-      values[i - windowPoints] = ok ? aggregate(nonNull.map((j) => s.values[j])) : Number.NaN;
-    }
+    const values =
+      func === 'average' || func === 'avg' || func === 'sum' || func === 'total'
+        ? windowSums(s.values, windowPoints, xff, func === 'average' || func === 'avg')
+        : windowAggregates(s.values, windowPoints, xff, aggregate);
     const name = `${tagName}(${s.name},${w.label})`;
     return {
       ...s,

@@ -19,7 +19,10 @@ export class WhisperRangeError extends RangeError {
   }
 }
 
+// The archive bytes of one read, and one DataView over them made when the buffer is (see
+// decodePoints for why a DataView).
 let scratch = Buffer.alloc(64 * 1024);
+let scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
 
 /**
  * Reads [from, until] from the whisper file at `path` like whisper.fetch(path, from, until, now,
@@ -86,10 +89,13 @@ export function archiveFetch(fd: number, archive: ArchiveInfo, from: number, unt
   // A zero-length range still returns the next point.
   if (start === end) end += step;
   const count = (end - start) / step;
-  const values = new Float64Array(count).fill(Number.NaN);
+  // Every slot is written below (a value, or NaN), so the memory need not be zeroed first: a
+  // /render over 1,000 files allocates 67 MB of values, and zeroing it showed in the profile.
+  const bytes = Buffer.allocUnsafeSlow(count * 8);
+  const values = new Float64Array(bytes.buffer, bytes.byteOffset, count);
 
   const base = readU32(fd, archive.offset);
-  if (base === 0) return { start, end, step, values };
+  if (base === 0) return { start, end, step, values: values.fill(Number.NaN) };
 
   const fromOffset = archive.offset + pymod(Math.floor((start - base) / step) * POINT_SIZE, archive.size);
   const untilOffset = archive.offset + pymod(Math.floor((end - base) / step) * POINT_SIZE, archive.size);
@@ -110,18 +116,32 @@ export function archiveFetch(fd: number, archive: ArchiveInfo, from: number, unt
   // left from an earlier lap of the ring read as None. Counting by bytes read, not by the requested
   // span, is whisper's behaviour when the span exceeds the archive.
   const points = length / POINT_SIZE;
-  let expected = start;
-  for (let i = 0; i < points && i < count; i++) {
-    const at = i * POINT_SIZE;
-    if (scratch.readUInt32BE(at) === expected) values[i] = scratch.readDoubleBE(at + 4);
-    expected += step;
-  }
+  const decoded = Math.min(points, count);
+  decodePoints(decoded, start, step, values);
+  values.fill(Number.NaN, decoded);
   if (points === count) return { start, end, step, values };
   return { start, end, step, values: values.slice(0, points) };
 }
 
+/**
+ * Sets values[0..n) from the first `n` points in `scratch`: the point's value where its interval is
+ * the one the slot stands for (start, start + step, ...), else NaN. This loop is the read path's hot
+ * spot (a day at 10 s is 8,640 points a file). Node 20's optimizing compiler turns DataView's
+ * big-endian getters into a load and a byte swap; Buffer.readDoubleBE assembled each value byte by
+ * byte and was most of /render's time, and a native swap32 pass plus word copies measured 3x slower
+ * than this.
+ */
+function decodePoints(n: number, start: number, step: number, values: Float64Array): void {
+  const view = scratchView;
+  for (let i = 0, at = 0, expected = start; i < n; i++, at += POINT_SIZE, expected += step) {
+    values[i] = view.getUint32(at) === expected ? view.getFloat64(at + 4) : Number.NaN;
+  }
+}
+
 function grow(n: number): void {
-  if (scratch.length < n) scratch = Buffer.alloc(Math.max(n, scratch.length * 2));
+  if (scratch.length >= n) return;
+  scratch = Buffer.alloc(Math.max(n, scratch.length * 2));
+  scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
 }
 
 const word = Buffer.alloc(4);
