@@ -102,12 +102,14 @@ test('maxRequestTime: a slow render is a 503 at the deadline, and its work stops
     /request time limit: the query ran longer than maxRequestTime \(50 ms\) and was stopped/,
   );
   assert.ok(elapsed >= 45 && elapsed < 2000, `answered after ${elapsed} ms`);
-  // The fetch of m.0 was under way; once the disk answers, the next checkpoint stops the request
-  // before any of the 999 other series is read.
-  assert.equal(store.fetched, 1);
+  // At most the fetch of m.0 was under way (on a loaded machine the deadline can pass even before it
+  // starts); once the disk answers, the next checkpoint stops the request before any of the 999 other
+  // series is read.
+  const fetched = store.fetched;
+  assert.ok(fetched <= 1, `${fetched} series fetched before the deadline`);
   release();
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  assert.equal(store.fetched, 1);
+  assert.equal(store.fetched, fetched);
 });
 
 test('maxRequestTime: a request inside the limit is answered as usual', async () => {

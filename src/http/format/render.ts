@@ -1,6 +1,7 @@
 import type { Datapoints } from '../../query/consolidate.js';
 import { toWallClock } from '../../query/time/zone.js';
 import type { Series } from '../../storage/series.js';
+import { AsciiWriter } from './ascii.js';
 import { type JsonTree, pyJsonIndented } from './pretty.js';
 import { pyFloat, pyJsonString } from './python.js';
 
@@ -17,33 +18,32 @@ export function renderJson(
   pretty = false,
 ): string {
   if (pretty) return renderJsonIndented(seriesList, points, noNullPoints);
-  // Points are appended 64 at a time to a short string and the chunks joined once: a 100-series
-  // answer is 846,000 points, and one string per point joined per series (and again per answer)
-  // cost more than writing the digits; one string grown for the whole answer was slower still.
-  const out: string[] = [];
+  // One ASCII buffer for the whole answer (ascii.ts): names and tags are escaped to ASCII as upstream's
+  // ensure_ascii does, and the points are the hot part, written without a string per point.
+  let size = 2;
+  for (const p of points) size += p.values.length * 32 + 256;
+  const out = new AsciiWriter(size);
+  out.byte(91); // [
+  let first = true;
   for (let s = 0; s < seriesList.length; s++) {
     const series = seriesList[s];
     const { values, timestamps } = points[s];
-    const chunks: string[] = [];
-    let chunk = '';
+    if (noNullPoints && !values.some((v) => !Number.isNaN(v))) continue;
+    const tags = Object.entries(series.tags)
+      .map(([k, v]) => `${jsonText(k)}: ${tagValue(series, k, v)}`)
+      .join(', ');
+    out.text(`${first ? '' : ', '}{"target": ${jsonText(series.name)}, "tags": {${tags}}, "datapoints": [`);
+    first = false;
     let written = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (noNullPoints && Number.isNaN(v)) continue;
-      chunk += `${written === 0 ? '' : ', '}[${jsonValue(v)}, ${timestamps[i]}]`;
-      if ((++written & 63) === 0) {
-        chunks.push(chunk);
-        chunk = '';
-      }
+      out.point(v, timestamps[i], written++ === 0);
     }
-    if (noNullPoints && written === 0) continue;
-    chunks.push(chunk);
-    const tags = Object.entries(series.tags)
-      .map(([k, v]) => `${jsonText(k)}: ${tagValue(series, k, v)}`)
-      .join(', ');
-    out.push(`{"target": ${jsonText(series.name)}, "tags": {${tags}}, "datapoints": [${chunks.join('')}]}`);
+    out.text(']}');
   }
-  return `[${out.join(', ')}]`;
+  out.byte(93); // ]
+  return out.toString();
 }
 
 function renderJsonIndented(seriesList: Series[], points: Datapoints[], noNullPoints: boolean): string {
