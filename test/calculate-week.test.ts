@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CacheReader } from '../src/cache/reader.js';
-import { createHttpServer, type HttpService } from '../src/http/server.js';
-import { setQuiet } from '../src/log.js';
-import { WhisperStore } from '../src/storage/whisper/store.js';
-import { type GraphiteWeb, graphiteWebUnavailable, startGraphiteWeb } from './graphite-web/harness.js';
-import { DEBIAN_PYTHON, ensureDebianPackages } from './support/debian.js';
+import { graphiteWebUnavailable } from './graphite-web/harness.js';
+import { ensureDebianPackages } from './support/debian.js';
+import { type SideBySide, startSideBySide } from './support/side-by-side.js';
 
 // Differential cases that need days of history, which the shared tree of
 // test/render-functions.test.ts (5 minutes of 1 s data) does not hold: Holt-Winters with its
@@ -18,7 +11,6 @@ import { DEBIAN_PYTHON, ensureDebianPackages } from './support/debian.js';
 // python3-whisper, is asked of Carbonado and of graphite-web 1.1.8 for the last day.
 
 const skip = graphiteWebUnavailable() ?? ensureDebianPackages(['python3-whisper']);
-const emptyCache: CacheReader = { peek: () => undefined, names: () => [] };
 
 // Daily waves with a trend, one with gaps and a negative stretch; T is a whole hour, so day and
 // hour alignment give fixed answers.
@@ -78,35 +70,19 @@ const CASES = [
   'linearRegression(week.*, "-5d", "-2d")',
 ];
 
-let dir = '';
 let T = 0;
-let web: GraphiteWeb | undefined;
-let carbonado: HttpService | undefined;
+let webUrl = '';
+let env: SideBySide | undefined;
 let ours = '';
 
 before(async () => {
   if (skip) return;
-  setQuiet(true);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbonado-calculate-week-'));
-  const r = spawnSync(DEBIAN_PYTHON, ['-c', BUILD, dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  T = Number(r.stdout.trim());
-  web = await startGraphiteWeb({ whisperDir: dir });
-  const store = new WhisperStore({
-    root: dir,
-    schemaFor: () => {
-      throw new Error('this test never writes');
-    },
-  });
-  carbonado = createHttpServer({ host: '127.0.0.1', port: 0, store, cache: emptyCache });
-  await carbonado.start();
-  ours = `http://127.0.0.1:${carbonado.address().port}`;
+  env = await startSideBySide(BUILD, 'calculate-week');
+  ({ T, ours, theirs: webUrl } = env);
 });
 
 after(async () => {
-  await carbonado?.stop();
-  await web?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await env?.stop();
 });
 
 interface JsonSeries {
@@ -142,7 +118,7 @@ function firstDifference(a: JsonSeries[], b: JsonSeries[]): string | undefined {
 test('a week of history: same series as graphite-web', { skip: skip ?? false }, async (t) => {
   const failures: string[] = [];
   for (const target of CASES) {
-    const [a, b] = [await render(ours, target), await render(web!.url, target)];
+    const [a, b] = [await render(ours, target), await render(webUrl, target)];
     assert.equal(b.status, 200, `${target}: graphite-web answered ${b.status}`);
     if (a.status !== 200) {
       failures.push(`${target}: we answered ${a.status}: ${a.body.slice(0, 200)}`);

@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CacheReader } from '../src/cache/reader.js';
-import { createHttpServer, type HttpService } from '../src/http/server.js';
-import { setQuiet } from '../src/log.js';
-import { WhisperStore } from '../src/storage/whisper/store.js';
-import { type GraphiteWeb, graphiteWebUnavailable, startGraphiteWeb } from './graphite-web/harness.js';
-import { DEBIAN_PYTHON, ensureDebianPackages } from './support/debian.js';
+import { graphiteWebUnavailable } from './graphite-web/harness.js';
+import { ensureDebianPackages } from './support/debian.js';
+import { type SideBySide, startSideBySide } from './support/side-by-side.js';
 
 // One whisper tree, written by Debian's python3-whisper, served by Carbonado and by Debian's
 // graphite-web 1.1.8; every request below must get the same bytes from both. Every request pins
@@ -17,12 +10,10 @@ import { DEBIAN_PYTHON, ensureDebianPackages } from './support/debian.js';
 // ("-90s") are the same on both sides no matter when each request runs.
 
 const skip = graphiteWebUnavailable() ?? ensureDebianPackages(['python3-whisper']);
-const emptyCache: CacheReader = { peek: () => undefined, names: () => [] };
 
-let dir = '';
 let T = 0; // the pinned `now`: the moment the tree was written
-let web: GraphiteWeb | undefined;
-let carbonado: HttpService | undefined;
+let webUrl = '';
+let env: SideBySide | undefined;
 let ours = '';
 
 // The tree: metric -> [retentions, aggregationMethod]; values cycle through odd floats with gaps.
@@ -62,27 +53,12 @@ print(T)
 
 before(async () => {
   if (skip) return;
-  setQuiet(true);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbonado-http-diff-'));
-  const r = spawnSync(DEBIAN_PYTHON, ['-c', BUILD, dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  T = Number(r.stdout.trim());
-  web = await startGraphiteWeb({ whisperDir: dir });
-  const store = new WhisperStore({
-    root: dir,
-    schemaFor: () => {
-      throw new Error('the differential test never writes');
-    },
-  });
-  carbonado = createHttpServer({ host: '127.0.0.1', port: 0, store, cache: emptyCache });
-  await carbonado.start();
-  ours = `http://127.0.0.1:${carbonado.address().port}`;
+  env = await startSideBySide(BUILD, 'http-diff');
+  ({ T, ours, theirs: webUrl } = env);
 });
 
 after(async () => {
-  await carbonado?.stop();
-  await web?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await env?.stop();
 });
 
 interface Answer {
@@ -97,7 +73,7 @@ async function get(base: string, pathAndQuery: string): Promise<Answer> {
 }
 
 async function both(pathAndQuery: string): Promise<[Answer, Answer]> {
-  return [await get(ours, pathAndQuery), await get(web!.url, pathAndQuery)];
+  return [await get(ours, pathAndQuery), await get(webUrl, pathAndQuery)];
 }
 
 async function sameBytes(pathAndQuery: string) {

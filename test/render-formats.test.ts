@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CacheReader } from '../src/cache/reader.js';
-import { createHttpServer, type HttpService } from '../src/http/server.js';
-import { setQuiet } from '../src/log.js';
-import { WhisperStore } from '../src/storage/whisper/store.js';
-import { type GraphiteWeb, graphiteWebUnavailable, startGraphiteWeb } from './graphite-web/harness.js';
+import { graphiteWebUnavailable } from './graphite-web/harness.js';
 import { DEBIAN_PYTHON, ensureDebianPackages } from './support/debian.js';
+import { type SideBySide, startSideBySide } from './support/side-by-side.js';
 
 // The differential suite of /render's output formats: one whisper tree written by Debian's
 // python3-whisper, served by Carbonado (in-process) and by Debian's graphite-web 1.1.8, and each
@@ -19,12 +15,11 @@ import { DEBIAN_PYTHON, ensureDebianPackages } from './support/debian.js';
 // compared unpickled: graphite-web's memo there follows Python object identity (see pickle.ts).
 
 const skip = graphiteWebUnavailable() ?? ensureDebianPackages(['python3-whisper']);
-const emptyCache: CacheReader = { peek: () => undefined, names: () => [] };
 
 let dir = '';
 let T = 0;
-let web: GraphiteWeb | undefined;
-let carbonado: HttpService | undefined;
+let webUrl = '';
+let env: SideBySide | undefined;
 let ours = '';
 
 const BUILD = `
@@ -56,27 +51,12 @@ print(T)
 
 before(async () => {
   if (skip) return;
-  setQuiet(true);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbonado-render-formats-'));
-  const r = spawnSync(DEBIAN_PYTHON, ['-c', BUILD, dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  T = Number(r.stdout.trim());
-  web = await startGraphiteWeb({ whisperDir: dir });
-  const store = new WhisperStore({
-    root: dir,
-    schemaFor: () => {
-      throw new Error('the differential test never writes');
-    },
-  });
-  carbonado = createHttpServer({ host: '127.0.0.1', port: 0, store, cache: emptyCache });
-  await carbonado.start();
-  ours = `http://127.0.0.1:${carbonado.address().port}`;
+  env = await startSideBySide(BUILD, 'render-formats');
+  ({ T, ours, theirs: webUrl, dir } = env);
 });
 
 after(async () => {
-  await carbonado?.stop();
-  await web?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await env?.stop();
 });
 
 interface Answer {
@@ -126,7 +106,7 @@ test('render formats: the same bytes as graphite-web', { skip: skip ?? false }, 
   for (const [query, formats] of CASES) {
     for (const format of formats) {
       const q = format ? `format=${format}&${query}` : query;
-      const [a, b] = [await get(ours, q), await get(web!.url, q)];
+      const [a, b] = [await get(ours, q), await get(webUrl, q)];
       compared++;
       if (b.status !== 200) {
         failures.push(`${q}: graphite-web answered ${b.status}: ${b.body.toString().slice(0, 200)}`);
@@ -146,7 +126,7 @@ test('render formats: pickle of function results unpickles to what graphite-web 
   skip: skip ?? false,
 }, async () => {
   const q = `format=pickle&${targets('sumSeries(app.*.latency)', 'alias(app.db01.latency, "x")', 'app.db01.latency')}`;
-  const [a, b] = [await get(ours, q), await get(web!.url, q)];
+  const [a, b] = [await get(ours, q), await get(webUrl, q)];
   assert.equal(a.status, 200);
   assert.equal(b.status, 200);
   const files = [a, b].map((x, i) => {

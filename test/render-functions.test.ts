@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { CacheReader } from '../src/cache/reader.js';
-import { createHttpServer, type HttpService } from '../src/http/server.js';
-import { setQuiet } from '../src/log.js';
-import { WhisperStore } from '../src/storage/whisper/store.js';
-import { type GraphiteWeb, graphiteWebUnavailable, startGraphiteWeb } from './graphite-web/harness.js';
-import { DEBIAN_PYTHON, ensureDebianPackages } from './support/debian.js';
+import { graphiteWebUnavailable } from './graphite-web/harness.js';
+import { ensureDebianPackages } from './support/debian.js';
+import { type SideBySide, startSideBySide } from './support/side-by-side.js';
 
 // The differential suite of the function library: one whisper tree written by Debian's
 // python3-whisper, served by Carbonado (in-process) and by Debian's graphite-web 1.1.8; every target
@@ -23,13 +18,11 @@ import { DEBIAN_PYTHON, ensureDebianPackages } from './support/debian.js';
 // from glibc (sin); exp, log and pow use the correctly rounded versions in functions/libm.ts instead.
 
 const skip = graphiteWebUnavailable() ?? ensureDebianPackages(['python3-whisper']);
-const emptyCache: CacheReader = { peek: () => undefined, names: () => [] };
 const CASES_DIR = path.join(import.meta.dirname, 'render-cases');
 
-let dir = '';
 let T = 0;
-let web: GraphiteWeb | undefined;
-let carbonado: HttpService | undefined;
+let webUrl = '';
+let env: SideBySide | undefined;
 let ours = '';
 
 // metric -> (retentions, aggregationMethod, kind, shift). Values are odd floats, negatives,
@@ -83,27 +76,12 @@ print(T)
 
 before(async () => {
   if (skip) return;
-  setQuiet(true);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carbonado-render-fn-'));
-  const r = spawnSync(DEBIAN_PYTHON, ['-c', BUILD, dir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  T = Number(r.stdout.trim());
-  web = await startGraphiteWeb({ whisperDir: dir });
-  const store = new WhisperStore({
-    root: dir,
-    schemaFor: () => {
-      throw new Error('the differential test never writes');
-    },
-  });
-  carbonado = createHttpServer({ host: '127.0.0.1', port: 0, store, cache: emptyCache });
-  await carbonado.start();
-  ours = `http://127.0.0.1:${carbonado.address().port}`;
+  env = await startSideBySide(BUILD, 'render-fn');
+  ({ T, ours, theirs: webUrl } = env);
 });
 
 after(async () => {
-  await carbonado?.stop();
-  await web?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await env?.stop();
 });
 
 interface JsonSeries {
@@ -183,7 +161,7 @@ for (const file of fs
       const knownDifference = line.startsWith('!');
       const ulp = line.startsWith('~');
       const target = knownDifference || ulp ? line.slice(1).trim() : line;
-      const [a, b] = [await render(ours, target), await render(web!.url, target)];
+      const [a, b] = [await render(ours, target), await render(webUrl, target)];
       if (b.status !== 200) {
         // A '!' line may mark a target graphite-web fails on (a Python 3 bug); we must still answer it.
         if (knownDifference && a.status === 200) {
