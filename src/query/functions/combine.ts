@@ -11,6 +11,7 @@ import {
   stringArg,
 } from './args.js';
 import { aggKey, pyG } from './naming.js';
+import { getPercentile } from './ranking.js';
 import type { BoundArgs, FunctionContext, FunctionSpec, ParamSpec } from './registry.js';
 import { formatPathExpressions, mapRows, newSeries, normalize } from './timeseries.js';
 
@@ -137,24 +138,6 @@ async function groupByNodes(
   return out;
 }
 
-// _getPercentile: the nth percentile of a row's non-null values, nearest rank unless interpolating.
-function percentile(row: ArrayLike<number>, n: number, interpolate: boolean): number {
-  const sorted: number[] = [];
-  for (let i = 0; i < row.length; i++) if (!Number.isNaN(row[i])) sorted.push(row[i]);
-  if (sorted.length === 0) return Number.NaN;
-  sorted.sort((x, y) => x - y);
-  const fractionalRank = (n / 100) * (sorted.length + 1);
-  let rank = Math.trunc(fractionalRank);
-  const rankFraction = fractionalRank - rank;
-  if (!interpolate) rank += Math.ceil(rankFraction);
-  let p: number;
-  if (rank === 0) p = sorted[0];
-  else if (rank - 1 === sorted.length) p = sorted[sorted.length - 1];
-  else p = sorted[rank - 1] ?? Number.NaN;
-  if (interpolate && rank !== sorted.length) p = p + rankFraction * (sorted[rank] - p);
-  return p;
-}
-
 /** The Combine family. */
 export const COMBINE: FunctionSpec[] = [
   // https://graphite.readthedocs.io/en/1.1.8/functions.html#graphite.render.functions.aggregate
@@ -267,7 +250,7 @@ export const COMBINE: FunctionSpec[] = [
       if (!norm) return [];
       const name = `percentileOfSeries(${seriesList[0].pathExpression},${pyG(n)})`;
       const interpolate = booleanArg(a, 'interpolate');
-      const values = mapRows(norm.rows, (row) => percentile(row, n, interpolate));
+      const values = mapRows(norm.rows, (row) => getPercentile(row, n, interpolate));
       return [newSeries(name, norm.start, norm.end, norm.step, values, { xFilesFactor: ctx.xFilesFactor })];
     },
   },
