@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { readJournalLines } from '../storage/journal.js';
 
 // Graphite's events (graphite-web 1.1.8, events/models.py): annotations with a time, a title
 // (`what`), free text (`data`) and space-separated tags, kept by graphite-web in its Django database.
@@ -42,16 +42,7 @@ export class EventStore implements EventSource {
   /** Opens the store journaled at `file`, replaying it; a torn last line is dropped and cut off. */
   static open(file: string): EventStore {
     const store = new EventStore(file);
-    let text = '';
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-    }
-    const lines = text.split('\n');
-    const tail = lines.pop() ?? '';
-    if (tail !== '') fs.truncateSync(file, Buffer.byteLength(text) - Buffer.byteLength(tail));
+    const lines = readJournalLines(file);
     for (const line of lines) {
       try {
         const change = JSON.parse(line) as { add?: GraphiteEvent; delete?: number };

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { compileUserRegex } from '../query/functions/regex.js';
+import { readJournalLines } from '../storage/journal.js';
 import { compileTagExpressions, type TagMatcher } from './match.js';
 import { compareCodePoints, parseTaggedSeries, TagSyntaxError } from './tagged-series.js';
 
@@ -67,22 +67,7 @@ export class TagDB {
    */
   static open(file: string): TagDB {
     const db = new TagDB(file);
-    let text = '';
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-    }
-    // The last element is '' after a final '\n', or a torn line a crash cut short: dropped either way.
-    const lines = text.split('\n');
-    lines.pop();
-    // Cut a torn tail off the file too, so the next append starts on a line of its own.
-    if (text.length > 0 && !text.endsWith('\n'))
-      fs.truncateSync(
-        file,
-        Buffer.byteLength(text) - Buffer.byteLength(text.slice(text.lastIndexOf('\n') + 1)),
-      );
+    const lines = readJournalLines(file);
     for (const line of lines) {
       try {
         if (line[0] === '+') {
