@@ -50,7 +50,7 @@ class CountingStore implements Store {
     };
   }
 
-  async write(): Promise<void> {
+  async write(): Promise<boolean> {
     throw new Error('the limits test never writes');
   }
 

@@ -24,6 +24,8 @@ const MAX_NAME_BYTES = 0xffff;
  */
 export class BlockBuilder {
   private chunk: Buffer = Buffer.alloc(0);
+  // A DataView over `chunk`: its setFloat64 compiles to a store, where Buffer#writeDoubleLE copies bytes.
+  private view = new DataView(this.chunk.buffer, this.chunk.byteOffset, 0);
   /** Where the block being built starts in `chunk` (its header). */
   private blockStart = 0;
   private pos = 0;
@@ -60,8 +62,8 @@ export class BlockBuilder {
     }
     chunk[at] = n & 0xff;
     chunk[at + 1] = n >>> 8;
-    chunk.writeDoubleLE(timestamp, nameAt + n);
-    chunk.writeDoubleLE(value, nameAt + n + 8);
+    this.view.setFloat64(nameAt + n, timestamp, true);
+    this.view.setFloat64(nameAt + n + 8, value, true);
     this.pos = nameAt + n + 16;
     this.points++;
     return true;
@@ -80,6 +82,7 @@ export class BlockBuilder {
     this.seal();
     const size = Math.max(this.chunkBytes, worst + BLOCK_HEADER_BYTES);
     this.chunk = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.chunk.buffer, this.chunk.byteOffset, size);
     this.blockStart = 0;
     this.pos = BLOCK_HEADER_BYTES;
   }

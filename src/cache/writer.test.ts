@@ -24,7 +24,7 @@ class MemoryStore implements Store {
   async exists(metric: string): Promise<boolean> {
     return this.data.has(metric);
   }
-  async write(batch: MetricPoints): Promise<void> {
+  async write(batch: MetricPoints): Promise<boolean> {
     this.onWrite?.(batch);
     const fails = this.failFor.get(batch.metric) ?? 0;
     if (fails > 0) {
@@ -33,11 +33,13 @@ class MemoryStore implements Store {
     }
     this.writes.push(batch.metric);
     let points = this.data.get(batch.metric);
+    const created = points === undefined;
     if (!points) {
       points = new Map();
       this.data.set(batch.metric, points);
     }
     for (let i = 0; i < batch.timestamps.length; i++) points.set(batch.timestamps[i], batch.values[i]);
+    return created;
   }
   points(metric: string): [number, number][] {
     return [...(this.data.get(metric) ?? [])].sort((a, b) => a[0] - b[0]);

@@ -225,28 +225,33 @@ export class CacheWriter implements Service {
   private async write(batch: Batch): Promise<void> {
     const metric = batch.metric;
     let creating = false;
-    let exists: boolean;
-    try {
-      exists = await this.store.exists(metric);
-    } catch (err) {
-      this.failed(batch, err as Error);
-      return;
-    }
-    if (!exists) {
-      if (this.creates && !this.draining && !this.creates.take()) {
-        // carbon/writer.py drops these points (droppedCreates); keeping them costs only memory.
-        this.cache.requeue(batch);
-        if (!this.awaitingCreate.has(metric)) this.counters.deferredCreates++;
-        this.awaitingCreate.add(metric);
+    // Only a create limit needs to know beforehand whether the metric exists; otherwise the store
+    // creates what is missing and says so (a stat per write would cost the main thread).
+    if (this.creates !== undefined && !this.draining) {
+      let exists: boolean;
+      try {
+        exists = await this.store.exists(metric);
+      } catch (err) {
+        this.failed(batch, err as Error);
         return;
       }
-      creating = true;
+      if (!exists) {
+        if (!this.creates.take()) {
+          // carbon/writer.py drops these points (droppedCreates); keeping them costs only memory.
+          this.cache.requeue(batch);
+          if (!this.awaitingCreate.has(metric)) this.counters.deferredCreates++;
+          this.awaitingCreate.add(metric);
+          return;
+        }
+        creating = true;
+      }
+      this.awaitingCreate.delete(metric);
     }
-    this.awaitingCreate.delete(metric);
     if (!this.draining) this.updates?.take();
     const started = performance.now();
+    let created: boolean | undefined;
     try {
-      await this.store.write(batch);
+      created = await this.store.write(batch);
     } catch (err) {
       this.failed(batch, err as Error);
       return;
@@ -258,7 +263,7 @@ export class CacheWriter implements Service {
     c.updateTime += performance.now() - started;
     c.committedPoints += n;
     c.updateOperations++;
-    if (creating) c.creates++;
+    if (created ?? creating) c.creates++;
   }
 
   private failed(batch: Batch, err: Error): void {

@@ -27,7 +27,7 @@ const store: Store = {
     const values = new Float64Array((end - start) / step).map((_, i) => (start + i * step) / 1e9);
     return { metric, start, end, step, values, xFilesFactor: 0, aggregationMethod: 'average' };
   },
-  write: async () => {},
+  write: async () => undefined,
   exists: async (m) => m === 'a.b.c',
 };
 const cache: CacheReader = {

@@ -31,8 +31,11 @@ export interface FetchResult {
 export interface Store {
   find(pattern: string): AsyncIterable<MetricNode>;
   fetch(metric: string, from: number, until: number, now: number): Promise<FetchResult | null>;
-  /** Writes points of one metric, creating it (from the schemas) when it does not exist yet. */
-  write(batch: MetricPoints): Promise<void>;
+  /**
+   * Writes points of one metric, creating it (from the schemas) when it does not exist yet. Resolves
+   * true when this write created the metric (a store that cannot tell resolves nothing).
+   */
+  write(batch: MetricPoints): Promise<boolean | undefined>;
   /** True when the metric exists in the store. */
   exists(metric: string): Promise<boolean>;
   /** True when writes run off the main thread, so the writer may have many in flight at once. */

@@ -81,13 +81,13 @@ test('json noNullPoints drops null points, and a series left without any', () =>
     timestamps: Float64Array.of(60, 70, 80, 90).subarray(0, s.values.length),
   }));
   assert.equal(
-    renderJson([b, a, b], [pts[1], pts[0], pts[1]], true),
+    renderJson([b, a, b], [pts[1], pts[0], pts[1]], true).toString('latin1'),
     '[{"target": "a", "tags": {"name": "a"}, "datapoints": [[2.0, 70], [4.0, 90]]}]',
   );
   assert.equal(
-    renderJson([a, b], pts, false),
+    renderJson([a, b], pts, false).toString('latin1'),
     '[{"target": "a", "tags": {"name": "a"}, "datapoints": [[null, 60], [2.0, 70], [null, 80], [4.0, 90]]}, ' +
       '{"target": "b", "tags": {"name": "b"}, "datapoints": [[null, 60], [null, 70]]}]',
   );
-  assert.equal(renderJson([b], [pts[1]], true), '[]');
+  assert.equal(renderJson([b], [pts[1]], true).toString('latin1'), '[]');
 });

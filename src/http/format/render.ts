@@ -9,15 +9,15 @@ import { pyFloat, pyJsonString } from './python.js';
  * The body of graphite-web 1.1.8's renderViewJson: `json.dumps` of
  * [{"target": name, "tags": {...}, "datapoints": [[value, timestamp], ...]}] with NaN/None as null and
  * ±Infinity as ±1e9999 (upstream's string replace), indented when `pretty`. `noNullPoints` drops null
- * points and then any series left without points.
+ * points and then any series left without points. ASCII only (ensure_ascii), so the bytes are the text.
  */
 export function renderJson(
   seriesList: Series[],
   points: Datapoints[],
   noNullPoints: boolean,
   pretty = false,
-): string {
-  if (pretty) return renderJsonIndented(seriesList, points, noNullPoints);
+): Buffer {
+  if (pretty) return Buffer.from(renderJsonIndented(seriesList, points, noNullPoints), 'latin1');
   // One ASCII buffer for the whole answer (ascii.ts): names and tags are escaped to ASCII as upstream's
   // ensure_ascii does, and the points are the hot part, written without a string per point.
   let size = 2;
@@ -43,7 +43,8 @@ export function renderJson(
     out.text(']}');
   }
   out.byte(93); // ]
-  return out.toString();
+  // The bytes as they are: a 28 MB answer turned into a string and back cost 50 ms.
+  return out.bytes();
 }
 
 function renderJsonIndented(seriesList: Series[], points: Datapoints[], noNullPoints: boolean): string {

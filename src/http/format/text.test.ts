@@ -63,11 +63,11 @@ test('json: ±Infinity as ±1e9999 and the same replace applied to names, as ups
   const s = series('NaN, Infinity,', 60, 10, [inf, -inf]);
   const points = [{ values: s.values, timestamps: Float64Array.of(60, 70) }];
   assert.equal(
-    renderJson([s], points, false),
+    renderJson([s], points, false).toString('latin1'),
     '[{"target": "null, 1e9999,", "tags": {"name": "null, 1e9999,"}, "datapoints": [[1e9999, 60], [-1e9999, 70]]}]',
   );
   assert.equal(
-    renderJson([s], points, false, true),
+    renderJson([s], points, false, true).toString('latin1'),
     '[\n  {\n    "target": "null, 1e9999,",\n    "tags": {\n      "name": "null, 1e9999,"\n    },\n' +
       '    "datapoints": [\n      [\n        1e9999,\n        60\n      ],\n      [\n        -1e9999,\n        70\n      ]\n    ]\n  }\n]',
   );

@@ -128,10 +128,15 @@ async function render(opts: RenderOptions, { params, now: clock }: RouteContext,
   // bool(queryParams.get('pretty')): any non-empty value, even "0".
   const pretty = Boolean(params.get('pretty'));
   const jsonp = params.has('format') ? params.get('jsonp') : undefined;
-  const script = (body: string): Reply =>
-    jsonp !== undefined
-      ? { contentType: 'text/javascript', body: `${jsonp}(${body})` }
-      : { contentType: 'application/json', body };
+  const script = (body: string | Buffer): Reply =>
+    jsonp === undefined
+      ? { contentType: 'application/json', body }
+      : typeof body === 'string'
+        ? { contentType: 'text/javascript', body: `${jsonp}(${body})` }
+        : {
+            contentType: 'text/javascript',
+            body: Buffer.concat([Buffer.from(`${jsonp}(`), body, Buffer.from(')')]),
+          };
   switch (format) {
     case 'csv':
       return { contentType: 'text/csv', body: renderCsv(data, tz) };

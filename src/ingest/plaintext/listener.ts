@@ -8,11 +8,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Service } from '../../lifecycle.js';
 import { createLogger, type Logger } from '../../log.js';
 import { DEFAULT_POINT_LIMITS, type PointLimits } from '../datapoint.js';
+import { NameInterner } from '../intern.js';
 import type { IngestSink } from '../sink.js';
 import { ReceiverStats } from '../stats.js';
 import { TcpConnections } from '../tcp.js';
 import { type LineHandler, LineSplitter } from './lines.js';
-import { type LineOptions, parseLine } from './parse.js';
+import { type LineOptions, type ParsedLine, parseLine } from './parse.js';
 
 /** Options of both plaintext receivers. */
 export interface PlaintextOptions {
@@ -37,16 +38,18 @@ export interface PlaintextOptions {
 /** Turns lines into sink.add calls and counters; one per TCP connection, one per UDP socket. */
 class LineIngest implements LineHandler {
   peer = '';
+  private readonly parsed: ParsedLine = { ok: true, name: '', value: 0, timestamp: 0 };
 
   constructor(
     private readonly sink: IngestSink,
     private readonly stats: ReceiverStats,
     private readonly log: Logger,
     private readonly options: LineOptions & { maxLineLength: number },
+    private readonly names: NameInterner,
   ) {}
 
   line(buf: Buffer, start: number, end: number): void {
-    const r = parseLine(buf, start, end, this.options);
+    const r = parseLine(buf, start, end, this.options, this.parsed, this.names);
     if (r === null) return;
     if (r.ok) {
       this.stats.metricsReceived++;
@@ -74,6 +77,8 @@ interface Common {
   log: Logger;
   clock: () => number;
   lineOptions: LineOptions & { maxLineLength: number };
+  /** Names accepted so far, shared by the receiver's connections (they share its limits). */
+  names: NameInterner;
 }
 
 function common(options: PlaintextOptions, name: string): Common {
@@ -85,6 +90,7 @@ function common(options: PlaintextOptions, name: string): Common {
     log: options.logger ?? createLogger(name),
     clock: options.clock ?? Date.now,
     lineOptions: { ...DEFAULT_POINT_LIMITS, ...options.limits, now: 0, maxLineLength },
+    names: new NameInterner(),
   };
 }
 
@@ -121,7 +127,7 @@ export class PlaintextTcpReceiver implements Service {
   private serve(socket: Socket, sink: IngestSink): void {
     const c = this.c;
     const splitter = new LineSplitter(c.maxLineLength);
-    const ingest = new LineIngest(sink, this.stat, c.log, c.lineOptions);
+    const ingest = new LineIngest(sink, this.stat, c.log, c.lineOptions, c.names);
     ingest.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.on('data', (chunk: Buffer) => {
       c.lineOptions.now = Math.floor(c.clock() / 1000);
@@ -155,7 +161,7 @@ export class PlaintextUdpReceiver implements Service {
     const socket = createSocket(this.c.host.includes(':') ? 'udp6' : 'udp4');
     this.socket = socket;
     const splitter = new LineSplitter(this.c.maxLineLength);
-    const ingest = new LineIngest(this.sink, this.stat, this.c.log, this.c.lineOptions);
+    const ingest = new LineIngest(this.sink, this.stat, this.c.log, this.c.lineOptions, this.c.names);
     socket.on('message', (msg: Buffer, from: RemoteInfo) => this.datagram(msg, from, splitter, ingest));
     socket.on('error', (e) => this.c.log.limited('socket', `udp socket error: ${e.message}`));
     await new Promise<void>((resolve, reject) => {

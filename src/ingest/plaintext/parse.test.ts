@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_POINT_LIMITS } from '../datapoint.js';
 import { parseDecimal } from '../decimal.js';
-import { type LineOptions, parseLine } from './parse.js';
+import { NameInterner } from '../intern.js';
+import { type LineOptions, type ParsedLine, parseLine } from './parse.js';
 
 const NOW = 1_700_000_000;
 const options: LineOptions = { ...DEFAULT_POINT_LIMITS, now: NOW };
@@ -128,4 +129,32 @@ test('parseDecimal rounds exactly like Number() on long and extreme inputs', () 
     const b = Buffer.from(c);
     assert.equal(parseDecimal(b, 0, b.length), Number(c), c);
   }
+});
+
+test('with an interner: every good line parses as without one, a known name comes back as the same string', () => {
+  const names = new NameInterner();
+  const into: ParsedLine = { ok: true, name: '', value: 0, timestamp: 0 };
+  for (let round = 0; round < 2; round++) {
+    for (const [line, name, value, timestamp] of GOOD) {
+      const buf = Buffer.from(line);
+      const r = parseLine(buf, 0, buf.length, options, into, names);
+      assert.ok(r?.ok, `${line}: ${JSON.stringify(r)}`);
+      assert.equal(r, into, `${line}: the given object is filled in`);
+      assert.deepEqual([r.name, r.value, r.timestamp], [name, value, timestamp], line);
+    }
+  }
+  // Each distinct raw name once (the tagged one by its raw bytes, stored normalized).
+  assert.equal(names.size, new Set(GOOD.map(([line]) => line.trim().split(/[\s\x1c-\x1f]+/)[0])).size);
+});
+
+test('with an interner: a refused name is never remembered, so it is refused every time', () => {
+  const names = new NameInterner();
+  for (let round = 0; round < 3; round++) {
+    for (const line of ['a..b 1 1', '../etc/passwd 1 1', 'a/b 1 1', '\xff\xfe 1 1']) {
+      const buf = Buffer.from(line, 'latin1');
+      const r = parseLine(buf, 0, buf.length, options, undefined, names);
+      assert.ok(r !== null && !r.ok, `${line}: refused in round ${round}`);
+    }
+  }
+  assert.equal(names.size, 0);
 });

@@ -9,6 +9,7 @@
  */
 import { explainBadTimestamp, type PointLimits, toTimestamp } from '../datapoint.js';
 import { explainBadDecimal, parseDecimal } from '../decimal.js';
+import { FNV_BASIS, type NameInterner } from '../intern.js';
 import { isPlainName, normalizeMetricName, quote } from '../names.js';
 import type { DropReason } from '../stats.js';
 
@@ -43,19 +44,31 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Parses the line `buf[start, end)` (no trailing newline needed; surrounding whitespace, including
  * `\r`, is ignored). Returns null for a blank line: it carries no metric, so it is skipped without
  * counting (carbon logs it as invalid).
+ *
+ * Receivers pass `into`, one object filled in and returned for every good line (no allocation per
+ * line), and `names`, the names accepted before by their bytes (intern.ts): a name found there is
+ * taken as it is, already checked and normalized.
  */
 export function parseLine(
   buf: Buffer,
   start: number,
   end: number,
   options: LineOptions,
+  into?: ParsedLine,
+  names?: NameInterner,
 ): ParsedLine | LineError | null {
   let i = start;
   while (i < end && SPACE[buf[i]] === 1) i++;
   if (i === end) return null;
   const nameStart = i;
   let high = 0;
-  for (; i < end && SPACE[buf[i]] === 0; i++) high |= buf[i];
+  let hash = FNV_BASIS;
+  for (; i < end; i++) {
+    const b = buf[i];
+    if (SPACE[b] === 1) break;
+    high |= b;
+    hash = Math.imul(hash ^ b, 0x01000193); // fnvStep, inline: this loop runs for every byte of every name
+  }
   const nameEnd = i;
   while (i < end && SPACE[buf[i]] === 1) i++;
   const valueStart = i;
@@ -82,8 +95,14 @@ export function parseLine(
     return fail('badTimestamp', why, buf, start, end);
   }
 
+  if (names !== undefined) {
+    const known = names.get(buf, nameStart, nameEnd, hash);
+    if (known !== undefined) return accepted(known, value, timestamp, into);
+  }
   if (high < 0x80 && isPlainName(buf, nameStart, nameEnd, options.names)) {
-    return { ok: true, name: buf.toString('latin1', nameStart, nameEnd), value, timestamp };
+    const name = buf.toString('latin1', nameStart, nameEnd);
+    names?.add(buf, nameStart, nameEnd, hash, name);
+    return accepted(name, value, timestamp, into);
   }
   let raw: string;
   if (high < 0x80) raw = buf.toString('latin1', nameStart, nameEnd);
@@ -97,7 +116,16 @@ export function parseLine(
   }
   const name = normalizeMetricName(raw, options.names);
   if (!name.ok) return { ok: false, reason: 'badName', error: name.error };
-  return { ok: true, name: name.name, value, timestamp };
+  names?.add(buf, nameStart, nameEnd, hash, name.name);
+  return accepted(name.name, value, timestamp, into);
+}
+
+function accepted(name: string, value: number, timestamp: number, into: ParsedLine | undefined): ParsedLine {
+  if (into === undefined) return { ok: true, name, value, timestamp };
+  into.name = name;
+  into.value = value;
+  into.timestamp = timestamp;
+  return into;
 }
 
 /** Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629). */

@@ -98,6 +98,25 @@ test('windowSums and windowAggregates equal upstream-shaped loops on odd series'
   }
 });
 
+test('windowSums adds gaps as 0 without changing a digit: -0, ±Infinity and NaN sums as upstream', () => {
+  const special = [nan, -0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-300, -1e16, 0.1];
+  for (let seed = 1; seed <= 30; seed++) {
+    const base = series(seed, 50);
+    const v = base.map((x, i) => ((i * seed) % 7 === 0 ? special[(i + seed) % special.length] : x));
+    for (const windowPoints of [1, 2, 3, 4, 5, 9]) {
+      for (const average of [true, false]) {
+        sameValues(
+          windowSums(v, windowPoints, 0, average),
+          referenceWindow(v, windowPoints, 0, average ? (vs) => pySum(vs) / vs.length : pySum),
+          `seed ${seed}, window ${windowPoints}, ${average ? 'average' : 'sum'}`,
+        );
+      }
+    }
+  }
+  // All of a window -0: upstream's sum([-0.0]) is 0 + -0.0 = 0.0, not -0.0.
+  sameValues(windowSums(Float64Array.from([-0, -0, 5]), 2, 0, false), [0], 'sum of -0s');
+});
+
 test('sum, average, min, max and count skip None in place as safe.py does over the list of the others', () => {
   const table: [string, number[], number][] = [
     ['sum', [1, nan, 2.5], 3.5],

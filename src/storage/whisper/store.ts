@@ -66,6 +66,8 @@ export class WhisperStore implements Store {
   /** Files known to exist (bounded by the number of metrics, as carbon's own caches are). */
   private readonly known = new Set<string>();
   private readonly knownDirs = new Set<string>();
+  /** Metrics written through the write thread: their files exist (by name, no path to build). */
+  private readonly written = new Set<string>();
   private readonly thread: WhisperWriteThread | undefined;
   readonly writesOffThread: boolean;
 
@@ -83,24 +85,31 @@ export class WhisperStore implements Store {
 
   /**
    * Writes the points, creating the file from the schema first when needed (mkdir -p): on the write
-   * thread when the store has one, else right here.
+   * thread when the store has one, else right here. Resolves true when it created the file.
+   *
+   * With a write thread, the main thread neither stats the file nor builds its path: a metric not yet
+   * written through this store goes with its schema, and the thread, which checks existence anyway,
+   * creates the file only if it is missing. bench/ingest: a stat per new metric and a path per write
+   * on the main thread were 9% of its time, taken from the receivers.
    */
-  async write(batch: MetricPoints): Promise<void> {
+  async write(batch: MetricPoints): Promise<boolean> {
     if (!this.thread) return this.writeSync(batch.metric, batch.timestamps, batch.values);
-    const path = metricPath(this.root, batch.metric);
-    const schema = (await this.exists(batch.metric)) ? undefined : this.schemaFor(batch.metric);
+    const metric = batch.metric;
+    const schema = this.written.has(metric) ? undefined : this.schemaFor(metric);
+    let created: boolean;
     try {
-      await this.thread.write({
-        metric: batch.metric,
+      created = await this.thread.write({
+        metric,
         timestamps: batch.timestamps,
         values: batch.values,
         schema,
       });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.known.delete(path);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.written.delete(metric);
       throw err;
     }
-    this.known.add(path);
+    this.written.add(metric);
+    return created;
   }
 
   /** Ends the write thread once its writes are done. Safe to call twice. */
@@ -112,18 +121,19 @@ export class WhisperStore implements Store {
    * The synchronous write behind `write`, also run by the writer thread (write-thread.ts): creates the
    * file from `schema` (default: the store's schemaFor) when it does not exist, then update_many.
    * Existing files and directories are remembered, so a steady write costs open, header read, the
-   * archive reads and writes, and close — no stat.
+   * archive reads and writes, and close — no stat. Returns true when it created the file.
    */
   writeSync(
     metric: string,
     timestamps: ArrayLike<number>,
     values: ArrayLike<number>,
     schema?: WhisperSchema,
-  ): void {
-    if (timestamps.length === 0) return;
+  ): boolean {
+    if (timestamps.length === 0) return false;
     const path = metricPath(this.root, metric);
+    let created = false;
     if (!this.known.has(path)) {
-      if (!existsSync(path)) this.createFile(path, schema ?? this.schemaFor(metric));
+      if (!existsSync(path)) created = this.createFile(path, schema ?? this.schemaFor(metric));
       this.known.add(path);
     }
     const points = lastWriteWins(timestamps, values);
@@ -134,9 +144,11 @@ export class WhisperStore implements Store {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.known.delete(path);
       throw err;
     }
+    return created;
   }
 
-  private createFile(path: string, schema: WhisperSchema): void {
+  /** Creates the file; false when another writer created it first. */
+  private createFile(path: string, schema: WhisperSchema): boolean {
     const dir = dirname(path);
     if (!this.knownDirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
@@ -151,7 +163,9 @@ export class WhisperStore implements Store {
     } catch (err) {
       // Another writer created it between our check and our create: use theirs.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return false;
     }
+    return true;
   }
 
   /** Raw data of `metric` (whisper.fetch), or null when it does not exist or the range is out of retention. */

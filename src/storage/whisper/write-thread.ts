@@ -25,14 +25,15 @@ export interface WriteMessage {
   data: Float64Array;
 }
 
-/** The worker's answer: null for a metric written, or its error. */
+/** The worker's answer: null for a metric written, or its error; 1 in `created` where it made the file. */
 export interface WriteReply {
   id: number;
   errors: Array<{ name: string; message: string; code?: string } | null>;
+  created: Uint8Array;
 }
 
 interface Pending extends WriteJob {
-  resolve: () => void;
+  resolve: (created: boolean) => void;
   reject: (err: Error) => void;
 }
 
@@ -77,7 +78,8 @@ export class WhisperWriteThread {
     });
   }
 
-  write(job: WriteJob): Promise<void> {
+  /** Resolves true when the worker created the file for this write. */
+  write(job: WriteJob): Promise<boolean> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('whisper write thread is closed'));
     return new Promise((resolve, reject) => {
@@ -136,7 +138,7 @@ export class WhisperWriteThread {
     this.inflight.delete(reply.id);
     jobs.forEach((job, i) => {
       const e = reply.errors[i];
-      if (e === null) job.resolve();
+      if (e === null) job.resolve(reply.created[i] === 1);
       else job.reject(new WhisperWriteError(e.name, e.message, e.code));
     });
   }

@@ -16,6 +16,7 @@ const store = new WhisperStore({
 
 parentPort!.on('message', (msg: WriteMessage) => {
   const errors: WriteReply['errors'] = [];
+  const created = new Uint8Array(msg.metrics.length);
   let at = 0;
   for (let i = 0; i < msg.metrics.length; i++) {
     const n = msg.counts[i];
@@ -23,13 +24,13 @@ parentPort!.on('message', (msg: WriteMessage) => {
     const values = msg.data.subarray(at + n, at + 2 * n);
     at += 2 * n;
     try {
-      store.writeSync(msg.metrics[i], timestamps, values, msg.schemas[i] ?? undefined);
+      if (store.writeSync(msg.metrics[i], timestamps, values, msg.schemas[i] ?? undefined)) created[i] = 1;
       errors.push(null);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       errors.push({ name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code });
     }
   }
-  const reply: WriteReply = { id: msg.id, errors };
-  parentPort!.postMessage(reply);
+  const reply: WriteReply = { id: msg.id, errors, created };
+  parentPort!.postMessage(reply, [created.buffer]);
 });
