@@ -13,12 +13,22 @@ export interface RouteContext {
   body?: Buffer;
 }
 
-/** What a route answers; the server adds Content-Length and writes it. */
+/**
+ * A body sent in pieces while it is being produced, without a Content-Length (HTTP/1.1 chunked): the
+ * client reads the first megabytes of a big json answer while the rest is written. `stream` calls
+ * `write` for each piece in order; `written` runs once the piece has gone to the kernel, after which
+ * its memory may be used again.
+ */
+export interface StreamedBody {
+  stream(write: (piece: Uint8Array, written: () => void) => void): void;
+}
+
+/** What a route answers; the server adds Content-Length (for a whole body) and writes it. */
 export interface Reply {
   status?: number;
   contentType: string;
-  /** Text is sent as UTF-8; bytes (pickle, msgpack) as they are. */
-  body: string | Uint8Array;
+  /** Text is sent as UTF-8; bytes (pickle, msgpack) as they are; a StreamedBody piece by piece. */
+  body: string | Uint8Array | StreamedBody;
   headers?: Record<string, string>;
 }
 

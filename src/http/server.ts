@@ -12,7 +12,7 @@ import type { Store } from '../storage/store.js';
 import type { TagDB } from '../tags/tagdb.js';
 import { HttpError } from './errors.js';
 import { Params } from './params.js';
-import { type Reply, Router } from './router.js';
+import { type Reply, Router, type StreamedBody } from './router.js';
 import { eventDetailRoute, eventsDataRoute, eventsRoute } from './routes/events.js';
 import { functionDetailsRoute, functionListRoute } from './routes/functions.js';
 import { expandRoute, findRoute, indexRoute } from './routes/metrics.js';
@@ -65,6 +65,8 @@ export interface HttpServerOptions {
   tagdb?: TagDB;
   /** The event store behind /events and events(); without one those routes are 404. */
   events?: EventStore;
+  /** json answers of at least this many points are streamed (RenderOptions.streamJsonPoints). */
+  streamJsonPoints?: number;
 }
 
 /** The HTTP API as a Service, with the bound address once started. */
@@ -102,6 +104,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpService {
         maxRequestTime: limits.maxRequestTime,
         tagdb: opts.tagdb,
         events: opts.events,
+        streamJsonPoints: opts.streamJsonPoints,
       }),
     )
     .add('/metrics/find', find)
@@ -152,6 +155,12 @@ export function createHttpServer(opts: HttpServerOptions): HttpService {
     const status = reply.status ?? 200;
     if (status >= 500) counts.errors5xx++;
     else if (status >= 400) counts.errors4xx++;
+    if (isStreamed(reply.body)) {
+      res.writeHead(status, { ...reply.headers, 'Content-Type': reply.contentType });
+      reply.body.stream((piece, written) => res.write(piece, written));
+      res.end();
+      return;
+    }
     const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
     res.writeHead(status, {
       ...reply.headers,
@@ -222,4 +231,8 @@ function formFields(req: IncomingMessage, body: Buffer): URLSearchParams {
   if (req.method !== 'POST' || !type.startsWith('application/x-www-form-urlencoded'))
     return new URLSearchParams();
   return new URLSearchParams(body.toString('utf8'));
+}
+
+function isStreamed(body: Reply['body']): body is StreamedBody {
+  return typeof body === 'object' && !(body instanceof Uint8Array);
 }

@@ -34,6 +34,16 @@ test('AsciiWriter.point writes [value, timestamp] as graphite-web json does', ()
   }
 });
 
+test('AsciiWriter.point writes every width of timestamp as String() does', () => {
+  const stamps = [0, 7, 10, 99, 100, 12345, 999999999, 1e9, 1000000001, 1795433430, 1999999999, 2147483647];
+  for (let t = 1; t < 2147483647; t = t * 3 + 7) stamps.push(t);
+  for (const t of stamps) {
+    const out = new AsciiWriter(1);
+    out.point(2.5, t, true);
+    assert.equal(out.toString(), `[2.5, ${t}]`);
+  }
+});
+
 test('AsciiWriter.point agrees with pyFloat on awkward floats', () => {
   const floats = [
     1 / 3,

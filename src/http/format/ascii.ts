@@ -1,23 +1,79 @@
 import { writeShortest } from './float.js';
 import { pyFloat } from './python.js';
 
+/** "00" "01" … "99" as ASCII codes: DIGIT_PAIRS[2n] and [2n + 1] are the digits of n. */
+const DIGIT_PAIRS = Uint8Array.from(
+  { length: 200 },
+  (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : ((i >> 1) / 10) | 0),
+);
+
+/** Where a streaming AsciiWriter hands each full piece; `written` gives the piece's memory back. */
+export type PieceSink = (piece: Buffer, written: () => void) => void;
+
+/** Size of a streamed piece: small enough for the client to start early, big enough to be few writes. */
+export const PIECE_BYTES = 256 * 1024;
+
+// Pieces whose bytes have gone to the kernel, for the next answers: fresh memory is page-faulted in on
+// first touch, and a 28 MB answer in fresh pieces spent milliseconds doing that.
+const sparePieces: Buffer[] = [];
+const MAX_SPARE_PIECES = 32;
+
+function takePiece(size: number): Buffer {
+  if (size <= PIECE_BYTES) {
+    const spare = sparePieces.pop();
+    if (spare !== undefined) return spare;
+    return Buffer.allocUnsafeSlow(PIECE_BYTES);
+  }
+  return Buffer.allocUnsafeSlow(size);
+}
+
+function givePieceBack(piece: Buffer): void {
+  if (piece.length === PIECE_BYTES && sparePieces.length < MAX_SPARE_PIECES) sparePieces.push(piece);
+}
+
 /**
  * An ASCII text builder for the big JSON answers: characters go straight into one Buffer (doubled when
  * full) and become a one-byte string once at the end. A 100-series json answer is 846,000 points and
  * 28 MB; appending each point to a string and joining the pieces cost more than writing the digits.
  * Only ASCII may be written (json.dumps' ensure_ascii output is), one byte per character.
+ *
+ * Given a `PieceSink`, it streams instead: each full piece of PIECE_BYTES goes to the sink (the HTTP
+ * response) and writing goes on in another, so the client reads while the rest is produced; `finish`
+ * sends the last piece.
  */
 export class AsciiWriter {
   private buf: Buffer;
   private at = 0;
 
-  /** `initialSize`: the expected length; a good guess saves the copies of growing. */
-  constructor(initialSize = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(Math.max(16, initialSize));
+  /** `initialSize`: the expected length (a good guess saves the copies of growing); ignored when streaming. */
+  constructor(
+    initialSize = 1 << 16,
+    private readonly sink?: PieceSink,
+  ) {
+    this.buf = sink === undefined ? Buffer.allocUnsafe(Math.max(16, initialSize)) : takePiece(PIECE_BYTES);
+  }
+
+  /** Streaming: sends what is written and not yet sent. */
+  finish(): void {
+    if (this.sink === undefined) throw new Error('BUG: finish() on an AsciiWriter that does not stream');
+    this.sendPiece(0);
+  }
+
+  private sendPiece(room: number): void {
+    const full = this.buf;
+    if (this.at > 0) {
+      this.sink?.(full.subarray(0, this.at), () => givePieceBack(full));
+      this.buf = takePiece(room);
+      this.at = 0;
+    } else if (full.length < room) this.buf = takePiece(room);
   }
 
   private reserve(n: number): void {
     if (this.at + n <= this.buf.length) return;
+    if (this.sink !== undefined) {
+      this.sendPiece(n);
+      return;
+    }
     let size = this.buf.length * 2;
     while (size < this.at + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
@@ -93,9 +149,20 @@ export class AsciiWriter {
       for (let i = 0; i < s.length; i++) this.buf[at++] = s.charCodeAt(i);
       return at;
     }
+    const buf = this.buf;
+    if (t >= 1e9) {
+      // Ten digits (2001 to 2038, every timestamp a store holds now): two at a time from a table.
+      for (let end = at + 10; end > at; end -= 2) {
+        const q = (t / 100) | 0;
+        const pair = (t - q * 100) << 1;
+        buf[end - 2] = DIGIT_PAIRS[pair];
+        buf[end - 1] = DIGIT_PAIRS[pair + 1];
+        t = q;
+      }
+      return at + 10;
+    }
     let digits = 1;
     for (let p = 10; p <= t && digits < 10; p *= 10) digits++;
-    const buf = this.buf;
     let end = at + digits;
     const next = end;
     do {

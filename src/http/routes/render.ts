@@ -15,9 +15,9 @@ import { renderDygraph } from '../format/dygraph.js';
 import { msgpackSeriesInfo } from '../format/msgpack.js';
 import { pickleSeriesInfo } from '../format/pickle.js';
 import { renderRaw } from '../format/raw.js';
-import { renderCsv, renderJson } from '../format/render.js';
+import { renderCsv, renderJson, streamJson } from '../format/render.js';
 import { renderRickshaw } from '../format/rickshaw.js';
-import type { Handler, Reply, RouteContext } from '../router.js';
+import type { Handler, Reply, RouteContext, StreamedBody } from '../router.js';
 import { requestZone, timeParam } from './common.js';
 
 /** What /render needs besides the request. */
@@ -39,7 +39,16 @@ export interface RenderOptions {
   maxDepth?: number;
   /** Longest one request may run (ms): then a 503, and the work stops at its next checkpoint. */
   maxRequestTime?: number;
+  /** A json answer of at least this many points is streamed, chunked. Default STREAM_JSON_POINTS. */
+  streamJsonPoints?: number;
 }
+
+/**
+ * From this many points (about 3 MB) a json answer is sent in pieces as it is written, so the client
+ * reads while the rest is produced: for 846,000 points (28 MB) the transfer alone took 55-80 ms after
+ * the last byte was written. Smaller answers go whole, with a Content-Length, as graphite-web's do.
+ */
+export const STREAM_JSON_POINTS = 100_000;
 
 /** The formats /render writes; graph images (png, svg, pdf) belong to the graph renderer. */
 const FORMATS = ['json', 'csv', 'raw', 'pickle', 'msgpack', 'dygraph', 'rickshaw'];
@@ -128,15 +137,10 @@ async function render(opts: RenderOptions, { params, now: clock }: RouteContext,
   // bool(queryParams.get('pretty')): any non-empty value, even "0".
   const pretty = Boolean(params.get('pretty'));
   const jsonp = params.has('format') ? params.get('jsonp') : undefined;
-  const script = (body: string | Buffer): Reply =>
+  const script = (body: string | Buffer | StreamedBody): Reply =>
     jsonp === undefined
       ? { contentType: 'application/json', body }
-      : typeof body === 'string'
-        ? { contentType: 'text/javascript', body: `${jsonp}(${body})` }
-        : {
-            contentType: 'text/javascript',
-            body: Buffer.concat([Buffer.from(`${jsonp}(`), body, Buffer.from(')')]),
-          };
+      : { contentType: 'text/javascript', body: wrapped(`${jsonp}(`, body, ')') };
   switch (format) {
     case 'csv':
       return { contentType: 'text/csv', body: renderCsv(data, tz) };
@@ -153,6 +157,30 @@ async function render(opts: RenderOptions, { params, now: clock }: RouteContext,
   }
   // renderViewJson's `if any(data)`: a list of only empty series prints [].
   const any = data.some((s) => s.values.length > 0);
+  if (!any) return script('[]');
   const points = renderDatapoints(data, maxDataPoints);
-  return script(any ? renderJson(data, points, params.has('noNullPoints'), pretty) : '[]');
+  const noNullPoints = params.has('noNullPoints');
+  let total = 0;
+  for (const p of points) total += p.values.length;
+  if (!pretty && total >= (opts.streamJsonPoints ?? STREAM_JSON_POINTS))
+    return script(streamJson(data, points, noNullPoints));
+  return script(renderJson(data, points, noNullPoints, pretty));
+}
+
+/** `body` between `before` and `after`, in the body's own kind. */
+function wrapped(
+  before: string,
+  body: string | Buffer | StreamedBody,
+  after: string,
+): string | Buffer | StreamedBody {
+  if (typeof body === 'string') return `${before}${body}${after}`;
+  if (body instanceof Uint8Array) return Buffer.concat([Buffer.from(before), body, Buffer.from(after)]);
+  const done = () => {};
+  return {
+    stream(write) {
+      write(Buffer.from(before), done);
+      body.stream(write);
+      write(Buffer.from(after), done);
+    },
+  };
 }
