@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { PointBatch } from '../ingest/batch.js';
 import { MetricCache, type PointLog } from './cache.js';
 import { lastPerTimestamp } from './points.js';
 import { createStrategy } from './strategy.js';
@@ -121,6 +122,9 @@ describe('MetricCache', () => {
       appended: 0,
       append() {
         this.appended++;
+      },
+      appendBatch(batch) {
+        this.appended += batch.length;
       },
     };
     const cache = new MetricCache({ log });
@@ -283,4 +287,36 @@ describe('drain strategies (carbon/cache.py)', () => {
       /write strategy got 'timesorted'; want max, sorted, naive/,
     );
   });
+});
+
+test('addBatch leaves the cache as add of each point would: queues, size, pause, overflow, log', () => {
+  const points: [string, number, number][] = [];
+  for (let i = 0; i < 40; i++) points.push([`m${i % 7}`, 1000 + (i % 5), i * 0.5]);
+  for (const maxSize of [Number.POSITIVE_INFINITY, 1, 10, 25, 39, 40, 41]) {
+    for (const cut of [1, 3, 16, 40]) {
+      const logged = { one: 0, batch: 0 };
+      const logOf = (key: 'one' | 'batch'): PointLog => ({
+        segment: 0,
+        append: () => {
+          logged[key]++;
+        },
+        appendBatch: (b) => {
+          logged[key] += b.length;
+        },
+      });
+      const one = new MetricCache({ maxSize, log: logOf('one') });
+      const many = new MetricCache({ maxSize, log: logOf('batch') });
+      for (const [n, t, v] of points) one.add(n, t, v);
+      const batch = new PointBatch(2);
+      for (let i = 0; i < points.length; i += cut) {
+        for (const [n, t, v] of points.slice(i, i + cut)) batch.push(n, t, v);
+        many.addBatch(batch);
+        batch.clear();
+      }
+      const what = `maxSize ${maxSize}, batches of ${cut}`;
+      assert.deepEqual([many.size, many.paused, many.overflow], [one.size, one.paused, one.overflow], what);
+      assert.equal(logged.batch, logged.one, what);
+      for (let m = 0; m < 7; m++) assert.deepEqual(many.peek(`m${m}`), one.peek(`m${m}`), `${what}, m${m}`);
+    }
+  }
 });

@@ -1,3 +1,4 @@
+import type { PointBatch } from '../ingest/batch.js';
 import type { IngestSink } from '../ingest/sink.js';
 import { createLogger } from '../log.js';
 import type { MetricPoints } from '../storage/store.js';
@@ -7,6 +8,8 @@ import type { CacheReader } from './reader.js';
 /** Where the cache logs each accepted point for crash recovery: the WriteAheadLog (wal.ts). */
 export interface PointLog {
   append(name: string, timestamp: number, value: number): void;
+  /** `append` of each of the batch's points. */
+  appendBatch(batch: PointBatch): void;
   /** Id of the segment that a point appended now will be written to. Never decreases. */
   readonly segment: number;
 }
@@ -94,8 +97,30 @@ export class MetricCache implements IngestSink, CacheReader {
     if (q === undefined) q = this.newQueue(name, log === undefined ? 0 : log.segment);
     q.timestamps.push(timestamp);
     q.values.push(value);
-    if (++this._size >= this.maxSize) this.atMaxSize();
+    if (++this._size >= this.maxSize) this.atSize(this._size);
     if (log !== undefined) log.append(name, timestamp, value);
+  }
+
+  /** `add` of each of the batch's points, in one loop. */
+  addBatch(batch: PointBatch): void {
+    const log = this.log;
+    const segment = log === undefined ? 0 : log.segment;
+    const { names, timestamps, values, length } = batch;
+    const queues = this.queues;
+    for (let i = 0; i < length; i++) {
+      const name = names[i];
+      let q = queues.get(name);
+      if (q === undefined) q = this.newQueue(name, segment);
+      q.timestamps.push(timestamps[i]);
+      q.values.push(values[i]);
+    }
+    const before = this._size;
+    this._size += length;
+    // What `add` decides point by point; only a batch that reaches maxSize needs the walk.
+    if (this._size >= this.maxSize) {
+      for (let size = before + 1; size <= this._size; size++) if (size >= this.maxSize) this.atSize(size);
+    }
+    if (log !== undefined) log.appendBatch(batch);
   }
 
   /** Adds a point replayed from WAL segment `segment` (not logged again). */
@@ -105,7 +130,7 @@ export class MetricCache implements IngestSink, CacheReader {
     else if (segment < q.segment) this.moveRef(q, segment);
     q.timestamps.push(timestamp);
     q.values.push(value);
-    if (++this._size >= this.maxSize) this.atMaxSize();
+    if (++this._size >= this.maxSize) this.atSize(this._size);
   }
 
   onResume(cb: () => void): void {
@@ -240,9 +265,10 @@ export class MetricCache implements IngestSink, CacheReader {
     else flying.splice(i, 1);
   }
 
-  private atMaxSize(): void {
+  /** A point took the cache to `size` >= maxSize: pause, or count it as overflow when already paused. */
+  private atSize(size: number): void {
     if (this._paused) {
-      if (this._size > this.maxSize) this.overflow++;
+      if (size > this.maxSize) this.overflow++;
     } else this._paused = true;
   }
 

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PointBatch } from '../ingest/batch.js';
 import { createLogger, type Logger } from '../log.js';
 import type { PointLog } from './cache.js';
 import { BlockBuilder, readSegment, SEGMENT_HEADER } from './wal-format.js';
@@ -119,18 +120,37 @@ export class WriteAheadLog implements PointLog {
     return this.opening;
   }
 
+  appendBatch(batch: PointBatch): void {
+    const { names, timestamps, values, length } = batch;
+    if (!this.accepting) {
+      for (let i = 0; i < length; i++) this.skip(names[i]);
+      return;
+    }
+    const builder = this.builder;
+    let appended = 0;
+    for (let i = 0; i < length; i++) {
+      if (builder.append(names[i], timestamps[i], values[i])) appended++;
+      else this.skip(names[i]);
+    }
+    this.appendedPoints += appended;
+  }
+
   append(name: string, timestamp: number, value: number): void {
     if (!this.accepting || !this.builder.append(name, timestamp, value)) {
-      this.counters.skippedPoints++;
-      this.logger.limited(
-        'skip',
-        this.state !== 'open'
-          ? `point for ${name} not logged: the WAL is ${this.state === 'new' ? 'not open yet' : 'closed'}`
-          : `point for ${name.slice(0, 80)}... not logged: name over 65535 bytes`,
-      );
+      this.skip(name);
       return;
     }
     this.appendedPoints++;
+  }
+
+  private skip(name: string): void {
+    this.counters.skippedPoints++;
+    this.logger.limited(
+      'skip',
+      this.state !== 'open'
+        ? `point for ${name} not logged: the WAL is ${this.state === 'new' ? 'not open yet' : 'closed'}`
+        : `point for ${name.slice(0, 80)}... not logged: name over 65535 bytes`,
+    );
   }
 
   /**

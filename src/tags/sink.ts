@@ -1,3 +1,4 @@
+import { addBatch } from '../ingest/batch.js';
 import type { IngestSink } from '../ingest/sink.js';
 import { createLogger } from '../log.js';
 import type { TagDB } from './tagdb.js';
@@ -12,20 +13,24 @@ const log = createLogger('tags');
  * /tags/delSeries comes back when points for it arrive again, as with carbon.
  */
 export function taggingSink(sink: IngestSink, tagdb: TagDB): IngestSink {
+  const register = (name: string) => {
+    if (!name.includes(';') || tagdb.has(name)) return;
+    try {
+      tagdb.tagSeries(name);
+    } catch (err) {
+      // Ingest validated the name already; a refusal here is logged, the point still stored.
+      log.limited('tag', `could not index tagged series ${JSON.stringify(name)}: ${(err as Error).message}`);
+    }
+  };
   return {
     add(name, timestamp, value) {
-      if (name.includes(';') && !tagdb.has(name)) {
-        try {
-          tagdb.tagSeries(name);
-        } catch (err) {
-          // Ingest validated the name already; a refusal here is logged, the point still stored.
-          log.limited(
-            'tag',
-            `could not index tagged series ${JSON.stringify(name)}: ${(err as Error).message}`,
-          );
-        }
-      }
+      register(name);
       sink.add(name, timestamp, value);
+    },
+    addBatch(batch) {
+      const names = batch.names;
+      for (let i = 0; i < batch.length; i++) register(names[i]);
+      addBatch(sink, batch);
     },
     get paused() {
       return sink.paused;

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { PointBatch } from '../ingest/batch.js';
+import type { IngestSink } from '../ingest/sink.js';
 import { setQuiet } from '../log.js';
 import { taggingSink } from './sink.js';
 import { TagDB } from './tagdb.js';
@@ -83,4 +85,27 @@ test('taggingSink: registers each new tagged name once and passes every point on
   assert.deepEqual(got, ['a;dc=eu', 'a;dc=eu', 'plain.metric']);
   assert.deepEqual(db.findSeries(['dc=eu']), ['a;dc=eu']);
   assert.equal(db.size, 1);
+});
+
+test('taggingSink: a batch registers its tagged names and reaches a sink with or without addBatch', () => {
+  const batch = new PointBatch();
+  batch.push('a;dc=eu', 1, 1);
+  batch.push('plain.metric', 1, 2);
+  batch.push('b;host=h1', 2, 3);
+  for (const withBatch of [false, true]) {
+    const db = TagDB.inMemory();
+    const got: [string, number, number][] = [];
+    const inner: IngestSink = { add: (n, t, v) => got.push([n, t, v]), paused: false, onResume: () => {} };
+    if (withBatch)
+      inner.addBatch = (b) => {
+        for (let i = 0; i < b.length; i++) got.push([b.names[i], b.timestamps[i], b.values[i]]);
+      };
+    taggingSink(inner, db).addBatch?.(batch);
+    assert.deepEqual(got, [
+      ['a;dc=eu', 1, 1],
+      ['plain.metric', 1, 2],
+      ['b;host=h1', 2, 3],
+    ]);
+    assert.deepEqual(db.findSeries(['name=~.']), ['a;dc=eu', 'b;host=h1']);
+  }
 });

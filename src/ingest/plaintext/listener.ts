@@ -7,6 +7,7 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import type { AddressInfo, Socket } from 'node:net';
 import type { Service } from '../../lifecycle.js';
 import { createLogger, type Logger } from '../../log.js';
+import { addBatch, PointBatch } from '../batch.js';
 import { DEFAULT_POINT_LIMITS, type PointLimits } from '../datapoint.js';
 import { NameInterner } from '../intern.js';
 import type { IngestSink } from '../sink.js';
@@ -35,10 +36,14 @@ export interface PlaintextOptions {
   clock?: () => number;
 }
 
-/** Turns lines into sink.add calls and counters; one per TCP connection, one per UDP socket. */
+/**
+ * Turns lines into points and counters; one per TCP connection, one per UDP socket. The points of one
+ * read go to the sink together (`flush`, after each chunk).
+ */
 class LineIngest implements LineHandler {
   peer = '';
   private readonly parsed: ParsedLine = { ok: true, name: '', value: 0, timestamp: 0 };
+  private readonly batch = new PointBatch();
 
   constructor(
     private readonly sink: IngestSink,
@@ -53,12 +58,18 @@ class LineIngest implements LineHandler {
     if (r === null) return;
     if (r.ok) {
       this.stats.metricsReceived++;
-      this.sink.add(r.name, r.timestamp, r.value);
+      this.batch.push(r.name, r.timestamp, r.value);
       return;
     }
     this.stats.drop(r.reason);
     // Worded as carbon's "invalid line received from client %s, ignoring [%s]".
     this.log.limited(r.reason, `invalid line received from ${this.peer}, ignoring: ${r.error}`);
+  }
+
+  /** Hands the points of the lines seen since the last flush to the sink. */
+  flush(): void {
+    addBatch(this.sink, this.batch);
+    this.batch.clear();
   }
 
   overlong(): void {
@@ -132,6 +143,7 @@ export class PlaintextTcpReceiver implements Service {
     socket.on('data', (chunk: Buffer) => {
       c.lineOptions.now = Math.floor(c.clock() / 1000);
       splitter.push(chunk, ingest);
+      ingest.flush();
       this.connections.checkFlow();
     });
     socket.on('error', (e) => c.log.limited('socket', `connection with ${ingest.peer} lost: ${e.message}`));
@@ -203,5 +215,6 @@ export class PlaintextUdpReceiver implements Service {
     this.c.lineOptions.now = Math.floor(this.c.clock() / 1000);
     splitter.push(msg, ingest);
     splitter.end(ingest);
+    ingest.flush();
   }
 }

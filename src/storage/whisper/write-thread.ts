@@ -16,6 +16,9 @@ export interface WriteJob {
   schema?: WhisperSchema;
 }
 
+/** The nice value the write thread gives itself on Linux (the receivers keep the process's). */
+export const WRITE_THREAD_NICE = 10;
+
 /** One message to the worker: `counts[i]` points of `metrics[i]`, timestamps then values, in `data`. */
 export interface WriteMessage {
   id: number;

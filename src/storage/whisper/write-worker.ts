@@ -1,11 +1,25 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WhisperStore } from './store.js';
-import type { WriteMessage, WriteReply } from './write-thread.js';
+import { WRITE_THREAD_NICE, type WriteMessage, type WriteReply } from './write-thread.js';
 
 // The whisper write thread (write-thread.ts): unpacks each message and writes metric by metric with
 // the synchronous WhisperStore.writeSync. One failing metric fails only itself.
 
 const { root, sparse } = workerData as { root: string; sparse: boolean };
+
+// Receiving comes before writing: the cache (and its WAL) holds accepted points however long writes
+// take, but a receiver starved of CPU leaves clients waiting. On Linux a thread has its own nice value,
+// so this thread lowers its own (setpriority on its thread id, read from /proc/thread-self); a new
+// metric's mkdir and open burn kernel CPU that otherwise competed with the receivers on equal terms.
+// Elsewhere, or where it is not allowed, the thread keeps the process's priority.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, WRITE_THREAD_NICE);
+} catch {
+  // not Linux, or no /proc: nothing to lower
+}
 const store = new WhisperStore({
   root,
   sparse,
