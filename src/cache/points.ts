@@ -5,9 +5,9 @@
  * would otherwise keep the *first* of two points for one timestamp (carbon/writer.py).
  */
 export function lastPerTimestamp(
-  timestamps: number[],
-  values: number[],
-): { timestamps: number[]; values: number[] } {
+  timestamps: ArrayLike<number>,
+  values: ArrayLike<number>,
+): { timestamps: ArrayLike<number>; values: ArrayLike<number> } {
   const n = timestamps.length;
   let ordered = true;
   for (let i = 1; i < n; i++) {

@@ -9,8 +9,8 @@ export interface MetricNode {
 /** Points for one metric, parallel arrays in any order; the store keeps the last value written per slot. */
 export interface MetricPoints {
   metric: string;
-  timestamps: number[];
-  values: number[];
+  timestamps: ArrayLike<number>;
+  values: ArrayLike<number>;
 }
 
 /** Raw data of one metric as the store holds it; `values` NaN where no point was written. */

@@ -6,6 +6,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { Service } from '../../lifecycle.js';
 import { createLogger, type Logger } from '../../log.js';
+import { addBatch, PointBatch } from '../batch.js';
 import { DEFAULT_POINT_LIMITS, type PointLimits } from '../datapoint.js';
 import type { IngestSink } from '../sink.js';
 import { ReceiverStats } from '../stats.js';
@@ -40,6 +41,8 @@ export interface PickleReceiverOptions {
 export class PickleReceiver implements Service {
   readonly name: string;
   private readonly stat = new ReceiverStats();
+  /** One frame's points on their way to the sink (frames are handled one at a time). */
+  private readonly batch = new PointBatch();
   private readonly connections: TcpConnections;
   private readonly log: Logger;
   private readonly decodeOptions: PickleOptions;
@@ -102,7 +105,10 @@ export class PickleReceiver implements Service {
       this.log.limited('badPickle', `invalid pickle received from ${peer}, ignoring: ${r.error}`);
       return;
     }
-    for (const p of r.points) this.options.sink.add(p.name, p.timestamp, p.value);
+    const batch = this.batch;
+    for (const p of r.points) batch.push(p.name, p.timestamp, p.value);
+    addBatch(this.options.sink, batch);
+    batch.clear();
     this.stat.metricsReceived += r.points.length;
     for (const x of r.rejected) {
       this.stat.drop(x.reason);
