@@ -28,6 +28,11 @@ export interface WriterOptions {
   wal?: WriteAheadLog;
   /** Write for up to this many ms, then let sockets and HTTP run. Default 25. */
   sliceMs?: number;
+  /**
+   * When a slice wrote fewer than MIN_POINTS_PER_UPDATE points per metric while more were arriving,
+   * wait this many ms before the next one, so points gather into bigger writes. Default 100.
+   */
+  gatherMs?: number;
   /** Failed writes of one metric retried this many times (with backoff) before its points are dropped. */
   maxWriteRetries?: number;
   /** First retry delay after a failed write, doubling up to `maxRetryDelay` (ms). Default 1000. */
@@ -39,6 +44,9 @@ export interface WriterOptions {
 
 /** Most metrics written in one slice (one message to a write thread). */
 const MAX_SLICE_METRICS = 2000;
+
+/** Below this many points per write, while points keep arriving, the writer waits `gatherMs` between slices. */
+const MIN_POINTS_PER_UPDATE = 4;
 
 interface Failure {
   attempts: number;
@@ -71,6 +79,7 @@ export class CacheWriter implements Service {
   private readonly creates: TokenBucket | undefined;
   private readonly wal: WriteAheadLog | undefined;
   private readonly sliceMs: number;
+  private readonly gatherMs: number;
   private readonly maxWriteRetries: number;
   private readonly retryDelay: number;
   private readonly maxRetryDelay: number;
@@ -106,6 +115,7 @@ export class CacheWriter implements Service {
     this.creates = Number.isFinite(cpm) ? new TokenBucket(cpm, cpm / 60) : undefined;
     this.wal = opts.wal;
     this.sliceMs = opts.sliceMs ?? 25;
+    this.gatherMs = opts.gatherMs ?? 100;
     this.maxWriteRetries = opts.maxWriteRetries ?? 10;
     this.retryDelay = opts.retryDelay ?? 1000;
     this.maxRetryDelay = opts.maxRetryDelay ?? 60_000;
@@ -168,6 +178,7 @@ export class CacheWriter implements Service {
       const sliceEnd = performance.now() + this.sliceMs;
       const writes: Promise<void>[] = [];
       let wrote = 0;
+      let points = 0;
       let throttled = 0;
       while (performance.now() < sliceEnd && wrote < MAX_SLICE_METRICS) {
         if (this.updates && !this.draining && !this.updates.available()) {
@@ -178,16 +189,44 @@ export class CacheWriter implements Service {
         if (metric === undefined) break;
         const batch = this.cache.pop(metric);
         if (batch === undefined) throw new Error(`BUG: strategy chose ${metric}, which has no points`);
+        points += batch.timestamps.length;
         if (concurrent) writes.push(this.write(batch));
         else await this.write(batch);
         wrote++;
       }
       if (writes.length > 0) await Promise.all(writes);
       if (throttled > 0) await this.idle(throttled);
+      else if (wrote > 0 && this.gathering(wrote, points)) await this.pause(this.gatherMs);
       else if (wrote > 0) await yieldToEventLoop();
       else if (this.draining) return;
       else await this.idle(this.nextEligible());
     }
+  }
+
+  /**
+   * True when the slice just written was small writes (few points per metric) while points keep arriving:
+   * a receiver sending every metric's next point (as agents do) leaves one or two points per metric in
+   * the cache at a time, and writing them at once costs a file update each, on the write thread and in
+   * the main thread's packing, which competes with the receivers. Waiting lets a write carry many points.
+   * The cache (and its WAL) holds them meanwhile, readable by queries.
+   */
+  private gathering(wrote: number, points: number): boolean {
+    return (
+      !this.draining && this.gatherMs > 0 && points < wrote * MIN_POINTS_PER_UPDATE && this.cache.size > 0
+    );
+  }
+
+  /** Waits `ms`, or until stop(). */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
   }
 
   private skip(metric: string): boolean {
