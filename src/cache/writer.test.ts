@@ -16,6 +16,7 @@ class MemoryStore implements Store {
   writes: string[] = [];
   failFor = new Map<string, number>();
   onWrite: ((batch: MetricPoints) => void) | undefined;
+  writesOffThread = false;
 
   async *find(): AsyncIterable<MetricNode> {}
   async fetch(): Promise<FetchResult | null> {
@@ -112,6 +113,34 @@ describe('CacheWriter', () => {
       [1, 1],
       [2, 2],
     ]);
+  });
+
+  test('gathers: after a slice of one-point writes while points keep coming, it waits gatherMs', async () => {
+    const store = new MemoryStore();
+    const cache = new MetricCache();
+    const names = Array.from({ length: 10 }, (_, i) => `g.m${i}`);
+    for (const n of names) cache.add(n, 1, 1);
+    // Each metric's next point arrives while its first is being written, as from a busy receiver (after
+    // the slice has taken its metrics, as with a write thread).
+    store.writesOffThread = true;
+    store.onWrite = (batch) => {
+      if (batch.timestamps[0] === 1) queueMicrotask(() => cache.add(batch.metric, 2, 2));
+    };
+    const writer = new CacheWriter({ cache, store, gatherMs: 60_000 });
+    await writer.start();
+    await until(() => writer.stats().committedPoints === 10, 'the first slice');
+    // One point per write and more waiting: the writer holds back (for a minute) instead of writing them.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(writer.stats().committedPoints, 10);
+    assert.equal(cache.size, 10);
+    // stop() ends the wait and drains.
+    await writer.stop();
+    assert.equal(writer.stats().committedPoints, 20);
+    for (const n of names)
+      assert.deepEqual(store.points(n), [
+        [1, 1],
+        [2, 2],
+      ]);
   });
 
   test('create limit: metrics without a token stay in the cache, queryable, none dropped', async () => {
