@@ -97,5 +97,7 @@ test('pieces are reused only once written: concurrent streamed answers do not mi
     Promise.all(ks.map((k) => get(streaming, q(k)))),
     Promise.all(ks.map((k) => get(whole, q(k)))),
   ]);
-  ks.forEach((k, i) => assert.ok(streamed[i].body.equals(wholes[i].body), `series ${k}`));
+  ks.forEach((k, i) => {
+    assert.ok(streamed[i].body.equals(wholes[i].body), `series ${k}`);
+  });
 });

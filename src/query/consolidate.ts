@@ -1,9 +1,14 @@
 import type { Series } from '../storage/series.js';
 
-/** A series ready to print: its values after consolidation and the timestamp of each. */
+/**
+ * A series ready to print: its values after consolidation; value i is at `start + i * stride`. The
+ * timestamps are not made into an array: for 100 series of a day that was 6.8 MB written and read
+ * back once, 8 ms of a movingAverage answer.
+ */
 export interface Datapoints {
   values: Float64Array;
-  timestamps: Float64Array;
+  start: number;
+  stride: number;
 }
 
 /**
@@ -42,9 +47,7 @@ export function renderDatapoints(seriesList: Series[], maxDataPoints?: number): 
     // datapoints(): range(start, end + 1, step * valuesPerPoint) zipped with the values.
     const stride = s.step * Math.max(valuesPerPoint, 1);
     const n = Math.min(values.length, Math.max(0, Math.ceil((s.end + 1 - start) / stride)));
-    const timestamps = new Float64Array(n);
-    for (let i = 0; i < n; i++) timestamps[i] = start + i * stride;
-    return { values: values.subarray(0, n), timestamps };
+    return { values: values.subarray(0, n), start, stride };
   });
 }
 

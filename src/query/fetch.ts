@@ -1,6 +1,7 @@
 import type { CacheReader } from '../cache/reader.js';
 import type { Series } from '../storage/series.js';
 import type { FetchResult, Store } from '../storage/store.js';
+import type { ValuesArena } from './arena.js';
 import { QueryError } from './errors.js';
 import { findLeaves } from './find.js';
 import { mergeWithCache } from './merge-cache.js';
@@ -31,7 +32,20 @@ export interface FetchContext {
   used?: { series: number; points: number };
   /** Called before each series is read; throws to stop the fetch (the request-time limit). */
   checkpoint?: () => void;
+  /** Memory for the fetched values, given back when the request has answered (arena.ts). */
+  arena?: ValuesArena;
 }
+
+/** A store whose fetch can put the values in memory the caller provides (WhisperStore). */
+type StoreWithAlloc = Store & {
+  fetch(
+    metric: string,
+    from: number,
+    until: number,
+    now: number,
+    alloc?: (count: number) => Float64Array,
+  ): Promise<FetchResult | null>;
+};
 
 /**
  * A store's fetch result may say the step of its finest archive: graphite-web aligns cached points
@@ -79,11 +93,13 @@ export async function fetchPathExpression(ctx: FetchContext, pathExpression: str
 
 async function fetchOne(ctx: FetchContext, metric: string, pathExpression: string): Promise<Series | null> {
   const cached = ctx.cache.peek(metric);
-  const stored = (await ctx.store.fetch(
+  // Stores without the parameter ignore it and allocate their own.
+  const stored = (await (ctx.store as StoreWithAlloc).fetch(
     metric,
     ctx.from,
     ctx.until,
     ctx.now,
+    ctx.arena?.alloc,
   )) as FetchResultWithRawStep | null;
   let start: number;
   let end: number;

@@ -7,6 +7,14 @@ const DIGIT_PAIRS = Uint8Array.from(
   (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : ((i >> 1) / 10) | 0),
 );
 
+// A value outside writeShortest's range: null, ±1e9999 (upstream's string replace), or Python's repr.
+function specialValue(v: number): string {
+  if (Number.isNaN(v)) return 'null';
+  if (v === Number.POSITIVE_INFINITY) return '1e9999';
+  if (v === Number.NEGATIVE_INFINITY) return '-1e9999';
+  return pyFloat(v);
+}
+
 /** Where a streaming AsciiWriter hands each full piece; `written` gives the piece's memory back. */
 export type PieceSink = (piece: Buffer, written: () => void) => void;
 
@@ -44,6 +52,8 @@ function givePieceBack(piece: Buffer): void {
 export class AsciiWriter {
   private buf: Buffer;
   private at = 0;
+  /** The leading six digits of the last ten-digit timestamp written (datapoints). */
+  private readonly six = new Uint8Array(6);
 
   /** `initialSize`: the expected length (a good guess saves the copies of growing); ignored when streaming. */
   constructor(
@@ -93,53 +103,107 @@ export class AsciiWriter {
   }
 
   /**
-   * Appends one datapoint `[value, timestamp]` as renderViewJson writes it, preceded by ", " unless it is
-   * the first: null for NaN, ±1e9999 for ±Infinity (upstream's string replace), Python's repr otherwise.
-   * This is the hot loop of a json answer, so it reserves once and writes bytes, not strings.
+   * Appends a series' datapoints as renderViewJson writes them: `[value, timestamp]` joined by ", ",
+   * value i at timestamp `start + i * stride`, null for NaN, ±1e9999 for ±Infinity (upstream's string
+   * replace), Python's repr otherwise; NaN values are skipped when `noNullPoints`. Returns how many
+   * were written.
+   *
+   * This is the hot loop of a json answer (846,000 points for 100 series of a day). It keeps the buffer
+   * and position in locals, reserves once per point, and writes a timestamp's leading six digits only
+   * when they change (every 10,000 s): a method call per point and five divisions per timestamp were
+   * 40% of the writing (bench/render movingAverage: 125 -> 73 ms for the answer).
    */
-  point(v: number, timestamp: number, first: boolean): void {
-    this.reserve(64);
-    const buf = this.buf;
+  datapoints(values: Float64Array, start: number, stride: number, noNullPoints: boolean): number {
+    let buf = this.buf;
     let at = this.at;
-    if (!first) {
+    let written = 0;
+    let high = -1;
+    const n = values.length;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (noNullPoints && Number.isNaN(v)) continue;
+      const t = start + i * stride;
+      if (at + 64 > buf.length) {
+        this.at = at;
+        this.reserve(64);
+        buf = this.buf;
+        at = this.at;
+      }
+      if (written++ > 0) {
+        buf[at++] = 44; // ,
+        buf[at++] = 32;
+      }
+      buf[at++] = 91; // [
+      const magnitude = v < 0 ? -v : v;
+      if (magnitude >= 1e-4 && magnitude < 1e16) {
+        // Both languages write these positionally with the same shortest round-trip digits (pyFloat).
+        // writeShortest writes String(v)'s bytes without making the string (a third of a big json
+        // answer's time went to String()), or answers -1 where it is not certain: then String() does.
+        const end = writeShortest(buf, at, v);
+        if (end >= 0) at = end;
+        else at = this.ascii(buf, at, String(v));
+        if (Number.isInteger(v)) {
+          buf[at++] = 46; // Python's ".0" on whole numbers
+          buf[at++] = 48;
+        }
+      } else at = this.ascii(buf, at, specialValue(v));
       buf[at++] = 44; // ,
       buf[at++] = 32;
-    }
-    buf[at++] = 91; // [
-    const magnitude = v < 0 ? -v : v;
-    if (magnitude >= 1e-4 && magnitude < 1e16) {
-      // Both languages write these positionally with the same shortest round-trip digits (pyFloat).
-      // writeShortest writes String(v)'s bytes without making the string (a third of a big json
-      // answer's time went to String()), or answers -1 where it is not certain: then String() does.
-      const end = writeShortest(buf, at, v);
-      if (end >= 0) at = end;
-      else {
-        const s = String(v);
-        const n = s.length;
-        for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+      if (t >= 1e9 && t <= 0x7fffffff && (t | 0) === t) {
+        // Ten digits: the first six from the last timestamp when they are the same, the last four
+        // from the pair table.
+        const h = (t / 10000) | 0;
+        if (h !== high) {
+          high = h;
+          this.sixDigits(h);
+        }
+        const low = t - h * 10000;
+        const q = (low / 100) | 0;
+        const hiPair = q << 1;
+        const loPair = (low - q * 100) << 1;
+        const six = this.six;
+        buf[at] = six[0];
+        buf[at + 1] = six[1];
+        buf[at + 2] = six[2];
+        buf[at + 3] = six[3];
+        buf[at + 4] = six[4];
+        buf[at + 5] = six[5];
+        buf[at + 6] = DIGIT_PAIRS[hiPair];
+        buf[at + 7] = DIGIT_PAIRS[hiPair + 1];
+        buf[at + 8] = DIGIT_PAIRS[loPair];
+        buf[at + 9] = DIGIT_PAIRS[loPair + 1];
+        at += 10;
+      } else {
+        this.at = this.timestamp(at, t);
+        buf = this.buf;
+        at = this.at;
       }
-      if (Number.isInteger(v)) {
-        buf[at++] = 46; // Python's ".0" on whole numbers
-        buf[at++] = 48;
-      }
-    } else {
-      const s = Number.isNaN(v)
-        ? 'null'
-        : v === Number.POSITIVE_INFINITY
-          ? '1e9999'
-          : v === Number.NEGATIVE_INFINITY
-            ? '-1e9999'
-            : pyFloat(v);
-      for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+      buf[at++] = 93; // ]
     }
-    buf[at++] = 44; // ,
-    buf[at++] = 32;
-    this.at = this.timestamp(at, timestamp);
-    this.buf[this.at++] = 93; // ]
+    this.at = at;
+    return written;
   }
 
-  // Epoch seconds in decimal, digit by digit, in int32 arithmetic (timestamps until 2038); anything
-  // else (never seen from a store) through String().
+  /** The six digits of `h` (100000 <= h < 1000000) into `six`. */
+  private sixDigits(h: number): void {
+    const six = this.six;
+    for (let end = 6; end > 0; end -= 2) {
+      const q = (h / 100) | 0;
+      const pair = (h - q * 100) << 1;
+      six[end - 2] = DIGIT_PAIRS[pair];
+      six[end - 1] = DIGIT_PAIRS[pair + 1];
+      h = q;
+    }
+  }
+
+  // Writes short ASCII text at `at` (room already reserved) and returns the position after it.
+  private ascii(buf: Buffer, at: number, s: string): number {
+    for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+    return at;
+  }
+
+  // Epoch seconds in decimal, digit by digit, in int32 arithmetic; anything else (never seen from a
+  // store) through String(). datapoints writes the common ten-digit ones itself.
   private timestamp(at: number, t: number): number {
     if (!(t >= 0 && t <= 0x7fffffff && (t | 0) === t)) {
       const s = String(t);
@@ -150,17 +214,6 @@ export class AsciiWriter {
       return at;
     }
     const buf = this.buf;
-    if (t >= 1e9) {
-      // Ten digits (2001 to 2038, every timestamp a store holds now): two at a time from a table.
-      for (let end = at + 10; end > at; end -= 2) {
-        const q = (t / 100) | 0;
-        const pair = (t - q * 100) << 1;
-        buf[end - 2] = DIGIT_PAIRS[pair];
-        buf[end - 1] = DIGIT_PAIRS[pair + 1];
-        t = q;
-      }
-      return at + 10;
-    }
     let digits = 1;
     for (let p = 10; p <= t && digits < 10; p *= 10) digits++;
     let end = at + digits;

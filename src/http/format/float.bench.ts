@@ -1,5 +1,5 @@
 /**
- * Micro benchmark of writeShortest against String(v), and of AsciiWriter.point over a json answer's
+ * Micro benchmark of writeShortest against String(v), and of AsciiWriter.datapoints over a json answer's
  * worth of points. Not a test: run it with
  *
  *     node --import tsx src/http/format/float.bench.ts
@@ -113,7 +113,7 @@ for (const [name, values] of sets) {
   );
 }
 
-// AsciiWriter.point over 100 series x 8,460 points of movingAverage, against the loop it replaced.
+// AsciiWriter.datapoints over 100 series x 8,460 points of movingAverage, against the loop it replaced.
 const POINTS = 846_000;
 const values = movingAverages(POINTS);
 
@@ -144,13 +144,13 @@ function pointsBefore(): number {
 
 function pointsAfter(): number {
   const out = new AsciiWriter(40 * POINTS);
-  for (let i = 0; i < POINTS; i++) out.point(values[i] as number, 1700000000 + 10 * i, i === 0);
+  out.datapoints(values, 1700000000, 10, false);
   return out.bytes().length;
 }
 
 const before = best(pointsBefore, POINTS);
 const after = best(pointsAfter, POINTS);
 console.log(
-  `AsciiWriter.point x ${POINTS}: String() loop ${((before * POINTS) / 1e6).toFixed(1)} ms, ` +
-    `AsciiWriter.point ${((after * POINTS) / 1e6).toFixed(1)} ms (${before.toFixed(1)} -> ${after.toFixed(1)} ns/point)`,
+  `AsciiWriter.datapoints x ${POINTS}: String() loop ${((before * POINTS) / 1e6).toFixed(1)} ms, ` +
+    `AsciiWriter.datapoints ${((after * POINTS) / 1e6).toFixed(1)} ms (${before.toFixed(1)} -> ${after.toFixed(1)} ns/point)`,
 );

@@ -52,19 +52,14 @@ function writeJson(
   let first = true;
   for (let s = 0; s < seriesList.length; s++) {
     const series = seriesList[s];
-    const { values, timestamps } = points[s];
+    const { values, start, stride } = points[s];
     if (noNullPoints && !values.some((v) => !Number.isNaN(v))) continue;
     const tags = Object.entries(series.tags)
       .map(([k, v]) => `${jsonText(k)}: ${tagValue(series, k, v)}`)
       .join(', ');
     out.text(`${first ? '' : ', '}{"target": ${jsonText(series.name)}, "tags": {${tags}}, "datapoints": [`);
     first = false;
-    let written = 0;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (noNullPoints && Number.isNaN(v)) continue;
-      out.point(v, timestamps[i], written++ === 0);
-    }
+    out.datapoints(values, start, stride, noNullPoints);
     out.text(']}');
   }
   out.byte(93); // ]
@@ -73,11 +68,11 @@ function writeJson(
 function renderJsonIndented(seriesList: Series[], points: Datapoints[], noNullPoints: boolean): string {
   const list: JsonTree[] = [];
   for (let s = 0; s < seriesList.length; s++) {
-    const { values, timestamps } = points[s];
+    const { values, start, stride } = points[s];
     const dps: JsonTree[] = [];
     for (let i = 0; i < values.length; i++) {
       if (noNullPoints && Number.isNaN(values[i])) continue;
-      dps.push([{ raw: jsonValue(values[i]) }, { raw: String(timestamps[i]) }]);
+      dps.push([{ raw: jsonValue(values[i]) }, { raw: String(start + i * stride) }]);
     }
     if (noNullPoints && dps.length === 0) continue;
     const tags = new Map<string, JsonTree>(

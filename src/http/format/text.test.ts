@@ -61,7 +61,7 @@ test('rickshaw: x/y points, no tags, Infinity unreplaced, indented when pretty',
 
 test('json: ±Infinity as ±1e9999 and the same replace applied to names, as upstream', () => {
   const s = series('NaN, Infinity,', 60, 10, [inf, -inf]);
-  const points = [{ values: s.values, timestamps: Float64Array.of(60, 70) }];
+  const points = [{ values: s.values, start: 60, stride: 10 }];
   assert.equal(
     renderJson([s], points, false).toString('latin1'),
     '[{"target": "null, 1e9999,", "tags": {"name": "null, 1e9999,"}, "datapoints": [[1e9999, 60], [-1e9999, 70]]}]',

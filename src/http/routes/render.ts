@@ -1,5 +1,6 @@
 import type { CacheReader } from '../../cache/reader.js';
 import type { EventSource } from '../../events/store.js';
+import { ValuesArena } from '../../query/arena.js';
 import { renderDatapoints } from '../../query/consolidate.js';
 import { evaluateTargets } from '../../query/evaluator.js';
 import { type FetchContext, type FetchLimits, fetchPathExpression } from '../../query/fetch.js';
@@ -102,6 +103,9 @@ async function render(opts: RenderOptions, { params, now: clock }: RouteContext,
   // One running total against the limits for the whole request, whatever windows functions such as
   // timeShift fetch over.
   const used = { series: 0, points: 0 };
+  // The fetched values live in the arena, given back once the json answer is written (below); other
+  // formats and errors leave them to the garbage collector.
+  const arena = new ValuesArena();
   const checkpoint = () => deadline.checkpoint();
   const data: Series[] = await evaluateTargets(
     targets,
@@ -124,6 +128,7 @@ async function render(opts: RenderOptions, { params, now: clock }: RouteContext,
           cacheOnlyStep: opts.cacheOnlyStep,
           used,
           checkpoint,
+          arena,
         };
         // seriesByTag(...) arrives here as a path, as in graphite-web's STORE.fetch.
         if (opts.tagdb && isSeriesByTag(pathExpression))
@@ -162,9 +167,19 @@ async function render(opts: RenderOptions, { params, now: clock }: RouteContext,
   const noNullPoints = params.has('noNullPoints');
   let total = 0;
   for (const p of points) total += p.values.length;
-  if (!pretty && total >= (opts.streamJsonPoints ?? STREAM_JSON_POINTS))
-    return script(streamJson(data, points, noNullPoints));
-  return script(renderJson(data, points, noNullPoints, pretty));
+  if (!pretty && total >= (opts.streamJsonPoints ?? STREAM_JSON_POINTS)) {
+    const body = streamJson(data, points, noNullPoints);
+    // stream() writes the whole answer before it returns (the pieces are copies).
+    return script({
+      stream(write) {
+        body.stream(write);
+        arena.release();
+      },
+    });
+  }
+  const body = renderJson(data, points, noNullPoints, pretty);
+  arena.release();
+  return script(body);
 }
 
 /** `body` between `before` and `after`, in the body's own kind. */

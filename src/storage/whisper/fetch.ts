@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { type ArchiveInfo, POINT_SIZE, readHeader, type WhisperHeader } from './format.js';
+import { createPointDecoder } from './decode.js';
+import { type ArchiveInfo, lastHeaderBytes, POINT_SIZE, readHeader, type WhisperHeader } from './format.js';
 
 /** What whisper.fetch returns: ((fromInterval, untilInterval, step), values), NaN for None. */
 export interface WhisperSeries {
@@ -11,6 +12,19 @@ export interface WhisperSeries {
   values: Float64Array;
 }
 
+/**
+ * Where the values of a fetch go: a Float64Array of `count` slots, contents undefined (every slot is
+ * written). /render passes its request's arena (query/arena.ts) so answers reuse memory.
+ */
+export type ValuesAllocator = (count: number) => Float64Array;
+
+// Every slot is written, so the memory need not be zeroed first: a /render over 1,000 files allocates
+// 67 MB of values, and zeroing it showed in the profile.
+function freshValues(count: number): Float64Array {
+  const bytes = Buffer.allocUnsafeSlow(count * 8);
+  return new Float64Array(bytes.buffer, bytes.byteOffset, count);
+}
+
 /** A from/until pair whisper refuses (from after until). */
 export class WhisperRangeError extends RangeError {
   constructor(message: string) {
@@ -19,10 +33,8 @@ export class WhisperRangeError extends RangeError {
   }
 }
 
-// The archive bytes of one read, and one DataView over them made when the buffer is (see
-// decodePoints for why a DataView).
-let scratch = Buffer.alloc(64 * 1024);
-let scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
+// One decoder for every read: reads are synchronous, so its buffer is never shared.
+const decoder = createPointDecoder();
 
 /**
  * Reads [from, until] from the whisper file at `path` like whisper.fetch(path, from, until, now,
@@ -39,13 +51,18 @@ export function fetch(
 ): WhisperSeries | null {
   const fd = openSync(path, 'r');
   try {
-    return fetchFd(fd, readHeader(fd, path), from, until, now, archiveToSelect);
+    const header = readHeader(fd, path);
+    return fetchFd(fd, header, from, until, now, archiveToSelect, freshValues, lastHeaderBytes());
   } finally {
     closeSync(fd);
   }
 }
 
-/** fetch on an open file whose header has been read. */
+/**
+ * fetch on an open file whose header has been read, the values in memory from `alloc`. `first`, when
+ * given, holds the file's first bytes (format.ts lastHeaderBytes): an archive base within them is not
+ * read again.
+ */
 export function fetchFd(
   fd: number,
   header: WhisperHeader,
@@ -53,6 +70,8 @@ export function fetchFd(
   until: number | undefined,
   now: number,
   archiveToSelect?: number,
+  alloc: ValuesAllocator = freshValues,
+  first?: Buffer,
 ): WhisperSeries | null {
   now = Math.trunc(now);
   let fromTime = Math.trunc(from);
@@ -78,23 +97,30 @@ export function fetchFd(
     // only if maxRetention in the header exceeds every archive's retention).
     archive = header.archives.find((a) => a.retention >= age) ?? header.archives[header.archives.length - 1];
   }
-  return archiveFetch(fd, archive, fromTime, untilTime);
+  return archiveFetch(fd, archive, fromTime, untilTime, alloc, first);
 }
 
 /** __archive_fetch: the slots after `from` up to and including the one after `until`. */
-export function archiveFetch(fd: number, archive: ArchiveInfo, from: number, until: number): WhisperSeries {
+export function archiveFetch(
+  fd: number,
+  archive: ArchiveInfo,
+  from: number,
+  until: number,
+  alloc: ValuesAllocator = freshValues,
+  first?: Buffer,
+): WhisperSeries {
   const step = archive.secondsPerPoint;
   const start = from - pymod(from, step) + step;
   let end = until - pymod(until, step) + step;
   // A zero-length range still returns the next point.
   if (start === end) end += step;
   const count = (end - start) / step;
-  // Every slot is written below (a value, or NaN), so the memory need not be zeroed first: a
-  // /render over 1,000 files allocates 67 MB of values, and zeroing it showed in the profile.
-  const bytes = Buffer.allocUnsafeSlow(count * 8);
-  const values = new Float64Array(bytes.buffer, bytes.byteOffset, count);
+  const values = alloc(count);
 
-  const base = readU32(fd, archive.offset);
+  const base =
+    first && archive.offset + 4 <= first.length
+      ? first.readUInt32BE(archive.offset)
+      : readU32(fd, archive.offset);
   if (base === 0) return { start, end, step, values: values.fill(Number.NaN) };
 
   const fromOffset = archive.offset + pymod(Math.floor((start - base) / step) * POINT_SIZE, archive.size);
@@ -102,46 +128,24 @@ export function archiveFetch(fd: number, archive: ArchiveInfo, from: number, unt
   let length: number;
   if (fromOffset < untilOffset) {
     length = untilOffset - fromOffset;
-    grow(length);
-    readSync(fd, scratch, 0, length, fromOffset);
+    readSync(fd, decoder.readBuffer(length), 0, length, fromOffset);
   } else {
     // Wraps around the archive's end (or asks for a whole archive's worth): two reads.
     const tail = archive.offset + archive.size - fromOffset;
     length = tail + (untilOffset - archive.offset);
-    grow(length);
-    readSync(fd, scratch, 0, tail, fromOffset);
-    readSync(fd, scratch, tail, length - tail, archive.offset);
+    const buffer = decoder.readBuffer(length);
+    readSync(fd, buffer, 0, tail, fromOffset);
+    readSync(fd, buffer, tail, length - tail, archive.offset);
   }
   // whisper fills values[i] only when slot i holds the interval it stands for, so stale points
   // left from an earlier lap of the ring read as None. Counting by bytes read, not by the requested
   // span, is whisper's behaviour when the span exceeds the archive.
   const points = length / POINT_SIZE;
   const decoded = Math.min(points, count);
-  decodePoints(decoded, start, step, values);
+  decoder.decode(decoded, start, step, values);
   values.fill(Number.NaN, decoded);
   if (points === count) return { start, end, step, values };
   return { start, end, step, values: values.slice(0, points) };
-}
-
-/**
- * Sets values[0..n) from the first `n` points in `scratch`: the point's value where its interval is
- * the one the slot stands for (start, start + step, ...), else NaN. This loop is the read path's hot
- * spot (a day at 10 s is 8,640 points a file). Node 20's optimizing compiler turns DataView's
- * big-endian getters into a load and a byte swap; Buffer.readDoubleBE assembled each value byte by
- * byte and was most of /render's time, and a native swap32 pass plus word copies measured 3x slower
- * than this.
- */
-function decodePoints(n: number, start: number, step: number, values: Float64Array): void {
-  const view = scratchView;
-  for (let i = 0, at = 0, expected = start; i < n; i++, at += POINT_SIZE, expected += step) {
-    values[i] = view.getUint32(at) === expected ? view.getFloat64(at + 4) : Number.NaN;
-  }
-}
-
-function grow(n: number): void {
-  if (scratch.length >= n) return;
-  scratch = Buffer.alloc(Math.max(n, scratch.length * 2));
-  scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
 }
 
 const word = Buffer.alloc(4);

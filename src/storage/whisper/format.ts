@@ -152,6 +152,7 @@ export function decodeHeader(buf: Buffer, fileSize: number, path: string): Whisp
 // Enough for the header of any file with up to 40 archives in one read; larger headers take a second.
 const HEADER_PROBE = 512;
 let headerScratch = Buffer.alloc(HEADER_PROBE);
+let lastRead = headerScratch.subarray(0, 0);
 
 /** Reads and checks the header of the open whisper file `fd` (one fstat and usually one read). */
 export function readHeader(fd: number, path: string): WhisperHeader {
@@ -166,5 +167,15 @@ export function readHeader(fd: number, path: string): WhisperHeader {
       got = readSync(fd, headerScratch, 0, want, 0);
     }
   }
-  return decodeHeader(headerScratch.subarray(0, got), fileSize, path);
+  lastRead = headerScratch.subarray(0, got);
+  return decodeHeader(lastRead, fileSize, path);
+}
+
+/**
+ * The file's first bytes as the last readHeader call read them (the whole header, and at least 512
+ * bytes of a file that long); valid until the next call. A fetch takes the first archive's base
+ * timestamp from here instead of reading it again: the first archive starts right after the header.
+ */
+export function lastHeaderBytes(): Buffer {
+  return lastRead;
 }

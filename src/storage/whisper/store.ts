@@ -3,8 +3,8 @@ import { dirname, join, sep } from 'node:path';
 import { compileGlob, type GlobMatcher, splitSegments } from '../../query/glob.js';
 import type { FetchResult, MetricNode, MetricPoints, Store } from '../store.js';
 import { type ArchiveSpec, create } from './create.js';
-import { fetchFd } from './fetch.js';
-import { readHeader, type WhisperHeader } from './format.js';
+import { fetchFd, type ValuesAllocator } from './fetch.js';
+import { lastHeaderBytes, readHeader, type WhisperHeader } from './format.js';
 import { info } from './info.js';
 import { encodeMetricPath, normalizeTagged } from './tagged.js';
 import { updateMany } from './update.js';
@@ -168,8 +168,17 @@ export class WhisperStore implements Store {
     return true;
   }
 
-  /** Raw data of `metric` (whisper.fetch), or null when it does not exist or the range is out of retention. */
-  async fetch(metric: string, from: number, until: number, now: number): Promise<FetchResult | null> {
+  /**
+   * Raw data of `metric` (whisper.fetch), or null when it does not exist or the range is out of
+   * retention. `alloc`, when given, provides the memory for the values (a request's arena).
+   */
+  async fetch(
+    metric: string,
+    from: number,
+    until: number,
+    now: number,
+    alloc?: ValuesAllocator,
+  ): Promise<FetchResult | null> {
     const path = metricPath(this.root, metric);
     let fd: number;
     try {
@@ -180,7 +189,7 @@ export class WhisperStore implements Store {
     }
     try {
       const header = readHeader(fd, path);
-      const series = fetchFd(fd, header, from, until, now);
+      const series = fetchFd(fd, header, from, until, now, undefined, alloc, lastHeaderBytes());
       if (!series) return null;
       return {
         metric,
