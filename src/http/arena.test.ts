@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { startJsonPair } from '../../test/support/json-pair.js';
 import { setQuiet } from '../log.js';
 import { reusedBuffers } from '../query/arena.js';
 import { WhisperStore } from '../storage/whisper/store.js';
-import { createHttpServer, type HttpService } from './server.js';
+import type { HttpService } from './server.js';
 
 // /render json answers put the fetched values in memory that later answers reuse (query/arena.ts).
 // Whatever order and overlap requests come in, every answer must be the one a fresh server gives.
@@ -24,6 +25,7 @@ const store = new WhisperStore({
 const metrics = ['a.x', 'b.x', 'c.x'];
 let streaming: HttpService;
 let whole: HttpService;
+let stop: () => Promise<void>;
 
 before(async () => {
   setQuiet(true);
@@ -37,19 +39,10 @@ before(async () => {
       values.filter((v) => !Number.isNaN(v)),
     );
   });
-  const common = {
-    host: '127.0.0.1',
-    port: 0,
-    store,
-    cache: { peek: () => undefined, names: () => [] },
-    clock: () => T,
-  };
-  streaming = createHttpServer({ ...common, streamJsonPoints: 1 });
-  whole = createHttpServer({ ...common, streamJsonPoints: Number.POSITIVE_INFINITY });
-  await Promise.all([streaming.start(), whole.start()]);
+  ({ streaming, whole, stop } = await startJsonPair({ store, clock: () => T }));
 });
 after(async () => {
-  await Promise.all([streaming.stop(), whole.stop()]);
+  await stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { startJsonPair } from '../../test/support/json-pair.js';
 import { setQuiet } from '../log.js';
 import type { FetchResult, MetricNode, Store } from '../storage/store.js';
 import { PIECE_BYTES } from './format/ascii.js';
-import { createHttpServer, type HttpService } from './server.js';
+import type { HttpService } from './server.js';
 
 // A big json answer streamed in pieces must be byte for byte the answer sent whole. Two servers over
 // one store: one streams every json answer (streamJsonPoints 1), the other none.
@@ -34,21 +35,16 @@ const store: Store = {
 
 let streaming: HttpService;
 let whole: HttpService;
+let stop: () => Promise<void>;
 before(async () => {
   setQuiet(true);
-  const common = {
-    host: '127.0.0.1',
-    port: 0,
+  ({ streaming, whole, stop } = await startJsonPair({
     store,
-    cache: { peek: () => undefined, names: () => [] },
     clock: () => T,
     limits: { maxSeries: 1000, maxDataPoints: 10_000_000 },
-  };
-  streaming = createHttpServer({ ...common, streamJsonPoints: 1 });
-  whole = createHttpServer({ ...common, streamJsonPoints: Number.POSITIVE_INFINITY });
-  await Promise.all([streaming.start(), whole.start()]);
+  }));
 });
-after(() => Promise.all([streaming.stop(), whole.stop()]));
+after(() => stop());
 
 async function get(server: HttpService, query: string) {
   const res = await fetch(`http://127.0.0.1:${server.address().port}/render?${query}`);
