@@ -47,6 +47,19 @@ class MemoryStore implements Store {
   }
 }
 
+/** A MemoryStore that takes a whole slice in one writeMany call, as WhisperStore's write thread does. */
+class SliceStore extends MemoryStore {
+  slices = 0;
+  constructor() {
+    super();
+    this.writesOffThread = true;
+  }
+  async writeMany(batches: MetricPoints[]): Promise<Array<boolean | Error>> {
+    this.slices++;
+    return Promise.all(batches.map((b) => this.write(b).catch((err: Error) => err)));
+  }
+}
+
 /** Waits, turn by turn of the event loop, until `cond` holds (never for a fixed time). */
 async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -202,6 +215,22 @@ describe('CacheWriter', () => {
     ]);
     assert.equal(writer.stats().errorDroppedPoints, 0);
     await writer.stop();
+  });
+
+  test('a store with writeMany gets whole slices; failures in a slice back off and retry alone', async () => {
+    const store = new SliceStore();
+    store.failFor.set('bad', 2);
+    const cache = new MetricCache();
+    for (let i = 0; i < 50; i++) cache.add(`s.m${i}`, 1, i);
+    cache.add('bad', 1, 1);
+    const writer = new CacheWriter({ cache, store, retryDelay: 5, gatherMs: 0 });
+    await writer.start();
+    await until(() => store.data.has('bad'), 'bad, after two failures');
+    await writer.stop();
+    const s = writer.stats();
+    assert.deepEqual([s.committedPoints, s.updateOperations, s.creates, s.errors], [51, 51, 51, 2]);
+    assert.ok(store.slices < 51 - 2, `${store.slices} writeMany calls for 51 metrics`);
+    for (let i = 0; i < 50; i++) assert.deepEqual(store.points(`s.m${i}`), [[1, i]]);
   });
 
   test('a write that keeps failing is dropped after maxWriteRetries, and counted', async () => {

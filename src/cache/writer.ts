@@ -175,8 +175,13 @@ export class CacheWriter implements Service {
     // one that writes right here is awaited batch by batch so the slice ends on time.
     const concurrent = this.store.writesOffThread === true;
     for (;;) {
+      // A store that writes many metrics in one go gets the slice as one call, unless a create limit
+      // needs each metric's existence checked first (write() does that).
+      const inOneCall =
+        concurrent && this.store.writeMany !== undefined && (this.creates === undefined || this.draining);
       const sliceEnd = performance.now() + this.sliceMs;
       const writes: Promise<void>[] = [];
+      const slice: Batch[] = [];
       let wrote = 0;
       let points = 0;
       let throttled = 0;
@@ -190,10 +195,14 @@ export class CacheWriter implements Service {
         const batch = this.cache.pop(metric);
         if (batch === undefined) throw new Error(`BUG: strategy chose ${metric}, which has no points`);
         points += batch.timestamps.length;
-        if (concurrent) writes.push(this.write(batch));
+        if (inOneCall) {
+          if (!this.draining) this.updates?.take();
+          slice.push(batch);
+        } else if (concurrent) writes.push(this.write(batch));
         else await this.write(batch);
         wrote++;
       }
+      if (slice.length > 0) await this.writeSlice(slice);
       if (writes.length > 0) await Promise.all(writes);
       if (throttled > 0) await this.idle(throttled);
       else if (wrote > 0 && this.gathering(wrote, points)) await this.pause(this.gatherMs);
@@ -303,6 +312,35 @@ export class CacheWriter implements Service {
     c.committedPoints += n;
     c.updateOperations++;
     if (created ?? creating) c.creates++;
+  }
+
+  /** Writes a slice's batches with one store.writeMany call, then settles each as write() would. */
+  private async writeSlice(slice: Batch[]): Promise<void> {
+    const writeMany = this.store.writeMany;
+    if (writeMany === undefined) throw new Error('BUG: writeSlice on a store without writeMany');
+    const started = performance.now();
+    let outcomes: Array<boolean | undefined | Error>;
+    try {
+      outcomes = await writeMany.call(this.store, slice);
+    } catch (err) {
+      for (const batch of slice) this.failed(batch, err as Error);
+      return;
+    }
+    const c = this.counters;
+    c.updateTime += performance.now() - started;
+    for (let i = 0; i < slice.length; i++) {
+      const batch = slice[i];
+      const outcome = outcomes[i];
+      if (outcome instanceof Error) {
+        this.failed(batch, outcome);
+        continue;
+      }
+      this.cache.release(batch);
+      this.failures.delete(batch.metric);
+      c.committedPoints += batch.timestamps.length;
+      c.updateOperations++;
+      if (outcome === true) c.creates++;
+    }
   }
 
   private failed(batch: Batch, err: Error): void {

@@ -36,6 +36,11 @@ export interface Store {
    * true when this write created the metric (a store that cannot tell resolves nothing).
    */
   write(batch: MetricPoints): Promise<boolean | undefined>;
+  /**
+   * `write` of many metrics at once, where the store can do it in one go (WhisperStore's write thread:
+   * one message, no promise per metric). Each outcome as write's, or the error that write failed with.
+   */
+  writeMany?(batches: MetricPoints[]): Promise<Array<boolean | undefined | Error>>;
   /** True when the metric exists in the store. */
   exists(metric: string): Promise<boolean>;
   /** True when writes run off the main thread, so the writer may have many in flight at once. */

@@ -8,7 +8,7 @@ import { lastHeaderBytes, readHeader, type WhisperHeader } from './format.js';
 import { info } from './info.js';
 import { encodeMetricPath, normalizeTagged } from './tagged.js';
 import { updateMany } from './update.js';
-import { WhisperWriteThread } from './write-thread.js';
+import { WhisperWriteThread, type WriteJob } from './write-thread.js';
 
 /** How a new metric's file is laid out (from storage-schemas.conf and storage-aggregation.conf). */
 export interface WhisperSchema {
@@ -110,6 +110,44 @@ export class WhisperStore implements Store {
     }
     this.written.add(metric);
     return created;
+  }
+
+  /** `write` of each batch: with a write thread, in one message; outcomes in order, errors as values. */
+  async writeMany(batches: MetricPoints[]): Promise<Array<boolean | Error>> {
+    if (!this.thread) {
+      return batches.map((b) => {
+        try {
+          return this.writeSync(b.metric, b.timestamps, b.values);
+        } catch (err) {
+          return err as Error;
+        }
+      });
+    }
+    const outcomes = new Array<boolean | Error>(batches.length);
+    const jobs: WriteJob[] = [];
+    const jobIndex: number[] = [];
+    batches.forEach(({ metric, timestamps, values }, i) => {
+      try {
+        jobs.push({
+          metric,
+          timestamps,
+          values,
+          schema: this.written.has(metric) ? undefined : this.schemaFor(metric),
+        });
+        jobIndex.push(i);
+      } catch (err) {
+        outcomes[i] = err as Error;
+      }
+    });
+    const written = await this.thread.writeMany(jobs);
+    written.forEach((o, k) => {
+      const i = jobIndex[k];
+      outcomes[i] = o;
+      const metric = batches[i].metric;
+      if (!(o instanceof Error)) this.written.add(metric);
+      else if ((o as NodeJS.ErrnoException).code === 'ENOENT') this.written.delete(metric);
+    });
+    return outcomes;
   }
 
   /** Ends the write thread once its writes are done. Safe to call twice. */

@@ -44,3 +44,32 @@ test('writes on the write thread land in the files; a corrupt file fails only it
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('writeMany: one call for many metrics; each outcome in order (created, existed, or its error)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'carbonado-wthread-'));
+  const store = new WhisperStore({ root, schemaFor: () => schema, writeThread: true });
+  try {
+    mkdirSync(join(root, 'bad'));
+    writeFileSync(join(root, 'bad', 'file.wsp'), Buffer.from('not a whisper file'));
+    const now = Math.floor(Date.now() / 1000);
+    const t = now - (now % 10) - 100;
+    const first = await store.writeMany([
+      { metric: 'many.a', timestamps: [t], values: [1] },
+      { metric: 'bad.file', timestamps: [t], values: [5] },
+      { metric: 'many.b', timestamps: [t + 10, t], values: [4, 3] },
+    ]);
+    assert.equal(first[0], true, 'many.a created');
+    assert.ok(first[1] instanceof Error && first[1].name === 'WhisperCorruptError', String(first[1]));
+    assert.equal(first[2], true, 'many.b created');
+    const second = await store.writeMany([{ metric: 'many.a', timestamps: [t + 10], values: [2] }]);
+    assert.deepEqual(second, [false], 'many.a existed');
+    const a = await store.fetch('many.a', t - 10, t + 20, now);
+    assert.deepEqual([...(a?.values ?? [])], [1, 2, Number.NaN]);
+    const b = await store.fetch('many.b', t - 10, t + 20, now);
+    assert.deepEqual([...(b?.values ?? [])], [3, 4, Number.NaN]);
+    assert.deepEqual(await store.writeMany([]), []);
+  } finally {
+    await store.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -57,7 +57,8 @@ export class WhisperWriteThread {
   private queue: Pending[] = [];
   private scheduled = false;
   private nextId = 1;
-  private readonly inflight = new Map<number, Pending[]>();
+  /** Messages sent and not answered: what to do with the reply (or with the thread's failure). */
+  private readonly inflight = new Map<number, (outcomes: Array<boolean | Error> | Error) => void>();
   private closed = false;
   private failure: Error | undefined;
 
@@ -94,6 +95,20 @@ export class WhisperWriteThread {
     });
   }
 
+  /**
+   * Writes every job in one message, now. Resolves with each job's outcome, in order: true when the
+   * worker created the file, false when it existed, or the error that write failed with (one failing
+   * metric fails only itself). Rejects only when the thread itself has failed.
+   */
+  writeMany(jobs: WriteJob[]): Promise<Array<boolean | Error>> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('whisper write thread is closed'));
+    if (jobs.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) =>
+      this.post(jobs, (outcomes) => (outcomes instanceof Error ? reject(outcomes) : resolve(outcomes))),
+    );
+  }
+
   /** Waits for every write in flight, then ends the thread. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -110,6 +125,17 @@ export class WhisperWriteThread {
     const jobs = this.queue;
     if (jobs.length === 0) return;
     this.queue = [];
+    this.post(jobs, (outcomes) =>
+      jobs.forEach((job, i) => {
+        const o = outcomes instanceof Error ? outcomes : outcomes[i];
+        if (o instanceof Error) job.reject(o);
+        else job.resolve(o);
+      }),
+    );
+  }
+
+  /** Packs `jobs` into one message (their numbers in one transferred Float64Array) and posts it. */
+  private post(jobs: WriteJob[], settle: (outcomes: Array<boolean | Error> | Error) => void): void {
     let total = 0;
     for (const j of jobs) total += j.timestamps.length;
     const data = new Float64Array(total * 2);
@@ -124,7 +150,7 @@ export class WhisperWriteThread {
       at += 2 * n;
     }
     const id = this.nextId++;
-    this.inflight.set(id, jobs);
+    this.inflight.set(id, settle);
     const msg: WriteMessage = {
       id,
       metrics: jobs.map((j) => j.metric),
@@ -136,19 +162,19 @@ export class WhisperWriteThread {
   }
 
   private settle(reply: WriteReply): void {
-    const jobs = this.inflight.get(reply.id);
-    if (!jobs) throw new Error(`BUG: reply for unknown write message ${reply.id}`);
+    const settle = this.inflight.get(reply.id);
+    if (!settle) throw new Error(`BUG: reply for unknown write message ${reply.id}`);
     this.inflight.delete(reply.id);
-    jobs.forEach((job, i) => {
-      const e = reply.errors[i];
-      if (e === null) job.resolve(reply.created[i] === 1);
-      else job.reject(new WhisperWriteError(e.name, e.message, e.code));
-    });
+    settle(
+      reply.errors.map((e, i) =>
+        e === null ? reply.created[i] === 1 : new WhisperWriteError(e.name, e.message, e.code),
+      ),
+    );
   }
 
   private fail(err: Error): void {
     this.failure = err;
-    for (const jobs of this.inflight.values()) for (const j of jobs) j.reject(err);
+    for (const settle of this.inflight.values()) settle(err);
     this.inflight.clear();
     for (const j of this.queue) j.reject(err);
     this.queue = [];
