@@ -157,7 +157,16 @@ export function createHttpServer(opts: HttpServerOptions): HttpService {
     else if (status >= 400) counts.errors4xx++;
     if (isStreamed(reply.body)) {
       res.writeHead(status, { ...reply.headers, 'Content-Type': reply.contentType });
-      reply.body.stream((piece, written) => res.write(piece, written));
+      try {
+        reply.body.stream((piece, written) => res.write(piece, written));
+      } catch (err) {
+        // The status line is gone already: all that is left is to cut the answer short, which the
+        // client sees as a broken chunked body rather than a complete wrong one.
+        counts.errors5xx++;
+        log.limited('500', `500 while streaming ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+        res.destroy(err as Error);
+        return;
+      }
       res.end();
       return;
     }
