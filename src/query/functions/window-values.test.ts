@@ -210,18 +210,26 @@ test('sumSeries and averageSeries add series into per-point sums with the digits
   );
   assert.equal(tiny.name, 'sumSeries(s.*)');
   sameValues(tiny.values, [3.5, 4, nan], 'two series');
-  for (const n of [1, 3, 70, 300]) {
-    const seriesList = Array.from({ length: n }, (_, j) => make(j, series(j + 7, 120 - (j % 3))));
-    const rows = seriesList.map((s) => s.values);
-    for (const xff of [0, 0.5, 0.9]) {
-      for (const [func, agg] of [
-        ['sum', AGG_FUNCS.sum],
-        ['average', AGG_FUNCS.average],
-      ] as const) {
-        const [got] = aggregateSeries([seriesList], func, xff);
-        const want = mapRows(rows, (row) => (xffRow(row, xff) ? agg(row) : nan));
-        sameValues(got.values, want, `${func} of ${n} series, xff ${xff}`);
+  // Lengths: all equal (four series per pass), uneven from the start, and uneven only after the first
+  // twelve (passes of four, then one at a time).
+  const lengths: [string, (j: number) => number][] = [
+    ['equal', () => 120],
+    ['uneven', (j) => 120 - (j % 3)],
+    ['uneven after 12', (j) => (j < 12 ? 120 : 120 - (j % 3))],
+  ];
+  for (const [shape, lengthOf] of lengths)
+    for (const n of [1, 3, 4, 5, 13, 70, 300]) {
+      const seriesList = Array.from({ length: n }, (_, j) => make(j, series(j + 7, lengthOf(j))));
+      const rows = seriesList.map((s) => s.values);
+      for (const xff of [0, 0.5, 0.9]) {
+        for (const [func, agg] of [
+          ['sum', AGG_FUNCS.sum],
+          ['average', AGG_FUNCS.average],
+        ] as const) {
+          const [got] = aggregateSeries([seriesList], func, xff);
+          const want = mapRows(rows, (row) => (xffRow(row, xff) ? agg(row) : nan));
+          sameValues(got.values, want, `${func} of ${n} series (${shape}), xff ${xff}`);
+        }
       }
     }
-  }
 });
