@@ -35,9 +35,9 @@ export interface Batch extends MetricPoints {
 }
 
 /**
- * One metric's points in arrival order. Plain arrays of doubles: Float64Arrays that double when full
- * were tried and measured slower (allocating a typed array costs about a microsecond, more than the
- * garbage collection they saved).
+ * One metric's points in arrival order, in two parallel arrays. Plain arrays of doubles: Float64Arrays
+ * that double when full measured slower (allocating a typed array costs about a microsecond, more than
+ * the garbage collection they saved).
  */
 class Queue {
   timestamps: number[] = [];
@@ -51,11 +51,6 @@ class Queue {
   push(timestamp: number, value: number): void {
     this.timestamps.push(timestamp);
     this.values.push(value);
-  }
-
-  /** The points held (the queue's own arrays). */
-  points(): { timestamps: number[]; values: number[] } {
-    return this;
   }
 
   /** Puts `timestamps`/`values` ahead of the points held. */
@@ -166,7 +161,7 @@ export class MetricCache implements IngestSink, CacheReader {
       if (q === undefined) return undefined;
       return { timestamps: q.timestamps.slice(), values: q.values.slice() };
     }
-    // concat, not push(...): a spread of a long queue would overflow the stack.
+    // A loop, not push(...): a spread of a long queue would overflow the stack.
     const timestamps: number[] = [];
     const values: number[] = [];
     const append = (ts: ArrayLike<number>, vs: ArrayLike<number>) => {
@@ -176,10 +171,7 @@ export class MetricCache implements IngestSink, CacheReader {
       }
     };
     for (const b of flying) append(b.timestamps, b.values);
-    if (q !== undefined) {
-      const held = q.points();
-      append(held.timestamps, held.values);
-    }
+    if (q !== undefined) append(q.timestamps, q.values);
     return { timestamps, values };
   }
 
@@ -207,8 +199,7 @@ export class MetricCache implements IngestSink, CacheReader {
     if (q === undefined) return undefined;
     this.queues.delete(metric);
     this._size -= q.length;
-    const held = q.points();
-    const { timestamps, values } = lastPerTimestamp(held.timestamps, held.values);
+    const { timestamps, values } = lastPerTimestamp(q.timestamps, q.values);
     const batch: Batch = { metric, timestamps, values, segment: q.segment };
     const flying = this.inflight.get(metric);
     if (flying === undefined) this.inflight.set(metric, [batch]);

@@ -304,14 +304,8 @@ export class CacheWriter implements Service {
       this.failed(batch, err as Error);
       return;
     }
-    const n = batch.timestamps.length;
-    this.cache.release(batch);
-    this.failures.delete(metric);
-    const c = this.counters;
-    c.updateTime += performance.now() - started;
-    c.committedPoints += n;
-    c.updateOperations++;
-    if (created ?? creating) c.creates++;
+    this.counters.updateTime += performance.now() - started;
+    this.written(batch, created ?? creating);
   }
 
   /** Writes a slice's batches with one store.writeMany call, then settles each as write() would. */
@@ -326,21 +320,22 @@ export class CacheWriter implements Service {
       for (const batch of slice) this.failed(batch, err as Error);
       return;
     }
-    const c = this.counters;
-    c.updateTime += performance.now() - started;
-    for (let i = 0; i < slice.length; i++) {
-      const batch = slice[i];
+    this.counters.updateTime += performance.now() - started;
+    slice.forEach((batch, i) => {
       const outcome = outcomes[i];
-      if (outcome instanceof Error) {
-        this.failed(batch, outcome);
-        continue;
-      }
-      this.cache.release(batch);
-      this.failures.delete(batch.metric);
-      c.committedPoints += batch.timestamps.length;
-      c.updateOperations++;
-      if (outcome === true) c.creates++;
-    }
+      if (outcome instanceof Error) this.failed(batch, outcome);
+      else this.written(batch, outcome === true);
+    });
+  }
+
+  /** The store has `batch`: release it from the cache and count it (a create when `created`). */
+  private written(batch: Batch, created: boolean): void {
+    this.cache.release(batch);
+    this.failures.delete(batch.metric);
+    const c = this.counters;
+    c.committedPoints += batch.timestamps.length;
+    c.updateOperations++;
+    if (created) c.creates++;
   }
 
   private failed(batch: Batch, err: Error): void {

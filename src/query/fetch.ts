@@ -36,17 +36,6 @@ export interface FetchContext {
   arena?: ValuesArena;
 }
 
-/** A store whose fetch can put the values in memory the caller provides (WhisperStore). */
-type StoreWithAlloc = Store & {
-  fetch(
-    metric: string,
-    from: number,
-    until: number,
-    now: number,
-    alloc?: (count: number) => Float64Array,
-  ): Promise<FetchResult | null>;
-};
-
 /**
  * A store's fetch result may say the step of its finest archive: graphite-web aligns cached points
  * to it before aggregating them into a coarser archive's step. Without it the fetched step is used.
@@ -93,8 +82,7 @@ export async function fetchPathExpression(ctx: FetchContext, pathExpression: str
 
 async function fetchOne(ctx: FetchContext, metric: string, pathExpression: string): Promise<Series | null> {
   const cached = ctx.cache.peek(metric);
-  // Stores without the parameter ignore it and allocate their own.
-  const stored = (await (ctx.store as StoreWithAlloc).fetch(
+  const stored = (await ctx.store.fetch(
     metric,
     ctx.from,
     ctx.until,

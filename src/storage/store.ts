@@ -30,7 +30,17 @@ export interface FetchResult {
  */
 export interface Store {
   find(pattern: string): AsyncIterable<MetricNode>;
-  fetch(metric: string, from: number, until: number, now: number): Promise<FetchResult | null>;
+  /**
+   * Raw data of one metric. `alloc`, when given, provides the memory for the values (a /render
+   * request's arena, query/arena.ts); a store may ignore it and allocate its own.
+   */
+  fetch(
+    metric: string,
+    from: number,
+    until: number,
+    now: number,
+    alloc?: (count: number) => Float64Array,
+  ): Promise<FetchResult | null>;
   /**
    * Writes points of one metric, creating it (from the schemas) when it does not exist yet. Resolves
    * true when this write created the metric (a store that cannot tell resolves nothing).

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createPointDecoder } from './decode.js';
-import { type ArchiveInfo, lastHeaderBytes, POINT_SIZE, readHeader, type WhisperHeader } from './format.js';
+import { type ArchiveInfo, POINT_SIZE, readHeaderBytes, type WhisperHeader } from './format.js';
 
 /** What whisper.fetch returns: ((fromInterval, untilInterval, step), values), NaN for None. */
 export interface WhisperSeries {
@@ -51,8 +51,8 @@ export function fetch(
 ): WhisperSeries | null {
   const fd = openSync(path, 'r');
   try {
-    const header = readHeader(fd, path);
-    return fetchFd(fd, header, from, until, now, archiveToSelect, freshValues, lastHeaderBytes());
+    const { header, bytes } = readHeaderBytes(fd, path);
+    return fetchFd(fd, header, from, until, now, archiveToSelect, freshValues, bytes);
   } finally {
     closeSync(fd);
   }
@@ -60,7 +60,7 @@ export function fetch(
 
 /**
  * fetch on an open file whose header has been read, the values in memory from `alloc`. `first`, when
- * given, holds the file's first bytes (format.ts lastHeaderBytes): an archive base within them is not
+ * given, holds the file's first bytes (format.ts readHeaderBytes): an archive base within them is not
  * read again.
  */
 export function fetchFd(

@@ -152,10 +152,18 @@ export function decodeHeader(buf: Buffer, fileSize: number, path: string): Whisp
 // Enough for the header of any file with up to 40 archives in one read; larger headers take a second.
 const HEADER_PROBE = 512;
 let headerScratch = Buffer.alloc(HEADER_PROBE);
-let lastRead = headerScratch.subarray(0, 0);
-
 /** Reads and checks the header of the open whisper file `fd` (one fstat and usually one read). */
 export function readHeader(fd: number, path: string): WhisperHeader {
+  return readHeaderBytes(fd, path).header;
+}
+
+/**
+ * readHeader, plus the file's first bytes as it read them (the whole header, and at least 512 bytes of
+ * a file that long): a view of a shared buffer, valid until the next read. A fetch takes the first
+ * archive's base timestamp from there instead of reading it again, as that archive starts right after
+ * the header.
+ */
+export function readHeaderBytes(fd: number, path: string): { header: WhisperHeader; bytes: Buffer } {
   const fileSize = fstatSync(fd).size;
   let want = Math.min(fileSize, HEADER_PROBE);
   let got = readSync(fd, headerScratch, 0, want, 0);
@@ -167,15 +175,6 @@ export function readHeader(fd: number, path: string): WhisperHeader {
       got = readSync(fd, headerScratch, 0, want, 0);
     }
   }
-  lastRead = headerScratch.subarray(0, got);
-  return decodeHeader(lastRead, fileSize, path);
-}
-
-/**
- * The file's first bytes as the last readHeader call read them (the whole header, and at least 512
- * bytes of a file that long); valid until the next call. A fetch takes the first archive's base
- * timestamp from here instead of reading it again: the first archive starts right after the header.
- */
-export function lastHeaderBytes(): Buffer {
-  return lastRead;
+  const bytes = headerScratch.subarray(0, got);
+  return { header: decodeHeader(bytes, fileSize, path), bytes };
 }

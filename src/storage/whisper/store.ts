@@ -4,7 +4,7 @@ import { compileGlob, type GlobMatcher, splitSegments } from '../../query/glob.j
 import type { FetchResult, MetricNode, MetricPoints, Store } from '../store.js';
 import { type ArchiveSpec, create } from './create.js';
 import { fetchFd, type ValuesAllocator } from './fetch.js';
-import { lastHeaderBytes, readHeader, type WhisperHeader } from './format.js';
+import { readHeaderBytes, type WhisperHeader } from './format.js';
 import { info } from './info.js';
 import { encodeMetricPath, normalizeTagged } from './tagged.js';
 import { updateMany } from './update.js';
@@ -94,60 +94,57 @@ export class WhisperStore implements Store {
    */
   async write(batch: MetricPoints): Promise<boolean> {
     if (!this.thread) return this.writeSync(batch.metric, batch.timestamps, batch.values);
-    const metric = batch.metric;
-    const schema = this.written.has(metric) ? undefined : this.schemaFor(metric);
+    const job = this.job(batch);
     let created: boolean;
     try {
-      created = await this.thread.write({
-        metric,
-        timestamps: batch.timestamps,
-        values: batch.values,
-        schema,
-      });
+      created = await this.thread.write(job);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.written.delete(metric);
+      this.settled(batch.metric, err as Error);
       throw err;
     }
-    this.written.add(metric);
+    this.settled(batch.metric, created);
     return created;
   }
 
   /** `write` of each batch: with a write thread, in one message; outcomes in order, errors as values. */
   async writeMany(batches: MetricPoints[]): Promise<Array<boolean | Error>> {
-    if (!this.thread) {
-      return batches.map((b) => {
-        try {
-          return this.writeSync(b.metric, b.timestamps, b.values);
-        } catch (err) {
-          return err as Error;
-        }
-      });
-    }
     const outcomes = new Array<boolean | Error>(batches.length);
     const jobs: WriteJob[] = [];
     const jobIndex: number[] = [];
-    batches.forEach(({ metric, timestamps, values }, i) => {
+    batches.forEach((b, i) => {
       try {
-        jobs.push({
-          metric,
-          timestamps,
-          values,
-          schema: this.written.has(metric) ? undefined : this.schemaFor(metric),
-        });
-        jobIndex.push(i);
+        if (this.thread) {
+          jobs.push(this.job(b));
+          jobIndex.push(i);
+        } else outcomes[i] = this.writeSync(b.metric, b.timestamps, b.values);
       } catch (err) {
         outcomes[i] = err as Error;
       }
     });
-    const written = await this.thread.writeMany(jobs);
-    written.forEach((o, k) => {
+    if (!this.thread || jobs.length === 0) return outcomes;
+    const results = await this.thread.writeMany(jobs);
+    results.forEach((outcome, k) => {
       const i = jobIndex[k];
-      outcomes[i] = o;
-      const metric = batches[i].metric;
-      if (!(o instanceof Error)) this.written.add(metric);
-      else if ((o as NodeJS.ErrnoException).code === 'ENOENT') this.written.delete(metric);
+      outcomes[i] = outcome;
+      this.settled(batches[i].metric, outcome);
     });
     return outcomes;
+  }
+
+  /** The write thread's job for `points`: with the schema unless this store has written the metric. */
+  private job({ metric, timestamps, values }: MetricPoints): WriteJob {
+    return {
+      metric,
+      timestamps,
+      values,
+      schema: this.written.has(metric) ? undefined : this.schemaFor(metric),
+    };
+  }
+
+  /** What a write through the thread tells of the metric's file: there now, or gone (ENOENT). */
+  private settled(metric: string, outcome: boolean | Error): void {
+    if (!(outcome instanceof Error)) this.written.add(metric);
+    else if ((outcome as NodeJS.ErrnoException).code === 'ENOENT') this.written.delete(metric);
   }
 
   /** Ends the write thread once its writes are done. Safe to call twice. */
@@ -226,8 +223,8 @@ export class WhisperStore implements Store {
       throw err;
     }
     try {
-      const header = readHeader(fd, path);
-      const series = fetchFd(fd, header, from, until, now, undefined, alloc, lastHeaderBytes());
+      const { header, bytes } = readHeaderBytes(fd, path);
+      const series = fetchFd(fd, header, from, until, now, undefined, alloc, bytes);
       if (!series) return null;
       return {
         metric,
