@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { graphiteWebUnavailable } from './graphite-web/harness.js';
 import { ensureDebianPackages } from './support/debian.js';
+import type { JsonSeries } from './support/net.js';
 import { type SideBySide, startSideBySide } from './support/side-by-side.js';
 
 // Differential cases that need days of history, which the shared tree of
@@ -84,12 +85,6 @@ before(async () => {
 after(async () => {
   await env?.stop();
 });
-
-interface JsonSeries {
-  target: string;
-  tags: Record<string, string>;
-  datapoints: [number | null, number][];
-}
 
 async function render(base: string, target: string): Promise<{ status: number; body: string }> {
   const q = `format=json&from=${T - 86400}&until=${T}&now=${T}&target=${encodeURIComponent(target)}`;

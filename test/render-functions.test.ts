@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { graphiteWebUnavailable } from './graphite-web/harness.js';
 import { ensureDebianPackages } from './support/debian.js';
+import type { JsonSeries } from './support/net.js';
 import { type SideBySide, startSideBySide } from './support/side-by-side.js';
 
 // The differential suite of the function library: one whisper tree written by Debian's
@@ -83,12 +84,6 @@ before(async () => {
 after(async () => {
   await env?.stop();
 });
-
-interface JsonSeries {
-  target: string;
-  tags: Record<string, string>;
-  datapoints: [number | null, number][];
-}
 
 /** The targets of one case file: one per line, blank lines and '#' comments skipped. */
 function readCases(file: string): string[] {

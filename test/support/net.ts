@@ -30,7 +30,15 @@ export async function getJson<T = unknown>(httpPort: number, pathAndQuery: strin
   return (await r.json()) as T;
 }
 
-export type RenderJson = Array<{ target: string; datapoints: Array<[number | null, number]> }>;
+/** One series of a /render json answer. */
+export interface JsonSeries {
+  target: string;
+  tags: Record<string, string>;
+  datapoints: Array<[number | null, number]>;
+}
+
+/** A /render json answer. */
+export type RenderJson = JsonSeries[];
 
 /** Polls `check` (a real query, not a timer) until it returns true, at most `attempts` times. */
 export async function until(check: () => Promise<boolean>, what: string, attempts = 500): Promise<void> {
