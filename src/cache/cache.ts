@@ -4,6 +4,7 @@ import { createLogger } from '../log.js';
 import type { MetricPoints } from '../storage/store.js';
 import { lastPerTimestamp } from './points.js';
 import type { CacheReader } from './reader.js';
+import { MAX_POINTS, PointSlab } from './slab.js';
 
 /** Where the cache logs each accepted point for crash recovery: the WriteAheadLog (wal.ts). */
 export interface PointLog {
@@ -34,39 +35,14 @@ export interface Batch extends MetricPoints {
   segment: number;
 }
 
-/**
- * One metric's points in arrival order, in two parallel arrays. Plain arrays of doubles: Float64Arrays
- * that double when full measured slower (allocating a typed array costs about a microsecond, more than
- * the garbage collection they saved).
- */
-class Queue {
-  timestamps: number[] = [];
-  values: number[] = [];
-  constructor(public segment: number) {}
-
-  get length(): number {
-    return this.timestamps.length;
-  }
-
-  push(timestamp: number, value: number): void {
-    this.timestamps.push(timestamp);
-    this.values.push(value);
-  }
-
-  /** Puts `timestamps`/`values` ahead of the points held. */
-  prepend(timestamps: ArrayLike<number>, values: ArrayLike<number>): void {
-    this.timestamps = Array.from(timestamps).concat(this.timestamps);
-    this.values = Array.from(values).concat(this.values);
-  }
-}
-
 const log = createLogger('cache');
 
 /**
  * carbon-cache's MetricCache (carbon/cache.py): accepted points by metric until the writer persists them.
- * Readable by queries from the moment they are accepted (`peek`). Unlike carbon's, a queue is two parallel
- * arrays in arrival order — a push each, no dict per point — and duplicates of a timestamp are resolved
- * at `pop`; so `size` counts every accepted point, duplicates included (carbon counts distinct timestamps).
+ * Readable by queries from the moment they are accepted (`peek`). Unlike carbon's dict of dicts, a metric's
+ * queue is a chain of blocks in a PointSlab (slab.ts) — 16 bytes per point, no object per point or queue —
+ * in arrival order, and duplicates of a timestamp are resolved at `pop`; so `size` counts every accepted
+ * point, duplicates included (carbon counts distinct timestamps).
  *
  * Flow control as carbon's USE_FLOW_CONTROL: `paused` turns true when size reaches maxSize, and receivers
  * stop reading; `onResume` callbacks run once size falls below the low watermark. carbon drops points that
@@ -77,7 +53,11 @@ export class MetricCache implements IngestSink, CacheReader {
   private readonly maxSize: number;
   private readonly resumeBelow: number;
   private readonly log: PointLog | undefined;
-  private readonly queues = new Map<string, Queue>();
+  private readonly slab = new PointSlab();
+  /** Metric name -> its queue in the slab, for every metric with queued points. */
+  private readonly queues = new Map<string, number>();
+  /** Queue id -> the oldest WAL segment holding any of its points. */
+  private readonly queueSegment: number[] = [];
   private readonly inflight = new Map<string, Batch[]>();
   /** Queues and in-flight batches per WAL segment id: a segment is needed while its count is above 0. */
   private readonly segmentRefs = new Map<number, number>();
@@ -88,10 +68,11 @@ export class MetricCache implements IngestSink, CacheReader {
   /** Points accepted while the cache was already over maxSize (carbon's cache.overflow). */
   overflow = 0;
 
+  /** `opts.maxSize` is capped at slab.ts's MAX_POINTS (2^28), what the slab is sure to hold. */
   constructor(opts: CacheOptions = {}) {
-    this.maxSize = opts.maxSize ?? Number.POSITIVE_INFINITY;
+    this.maxSize = Math.min(opts.maxSize ?? Number.POSITIVE_INFINITY, MAX_POINTS);
     const low = opts.lowWatermark ?? 0.95;
-    if (!(this.maxSize > 0)) throw new Error(`maxSize got ${this.maxSize}; want a number above 0`);
+    if (!(this.maxSize > 0)) throw new Error(`maxSize got ${opts.maxSize}; want a number above 0`);
     if (!(low > 0 && low <= 1)) throw new Error(`lowWatermark got ${low}; want a fraction in (0, 1]`);
     this.resumeBelow = this.maxSize * low;
     this.log = opts.log;
@@ -115,7 +96,7 @@ export class MetricCache implements IngestSink, CacheReader {
     const log = this.log;
     let q = this.queues.get(name);
     if (q === undefined) q = this.newQueue(name, log === undefined ? 0 : log.segment);
-    q.push(timestamp, value);
+    this.slab.push(q, timestamp, value);
     if (++this._size >= this.maxSize) this.atSize(this._size);
     if (log !== undefined) log.append(name, timestamp, value);
   }
@@ -126,11 +107,12 @@ export class MetricCache implements IngestSink, CacheReader {
     const segment = log === undefined ? 0 : log.segment;
     const { names, timestamps, values, length } = batch;
     const queues = this.queues;
+    const slab = this.slab;
     for (let i = 0; i < length; i++) {
       const name = names[i];
       let q = queues.get(name);
       if (q === undefined) q = this.newQueue(name, segment);
-      q.push(timestamps[i], values[i]);
+      slab.push(q, timestamps[i], values[i]);
     }
     const before = this._size;
     this._size += length;
@@ -145,8 +127,8 @@ export class MetricCache implements IngestSink, CacheReader {
   restore(name: string, timestamp: number, value: number, segment: number): void {
     let q = this.queues.get(name);
     if (q === undefined) q = this.newQueue(name, segment);
-    else if (segment < q.segment) this.moveRef(q, segment);
-    q.push(timestamp, value);
+    else if (segment < this.queueSegment[q]) this.moveRef(q, segment);
+    this.slab.push(q, timestamp, value);
     if (++this._size >= this.maxSize) this.atSize(this._size);
   }
 
@@ -157,21 +139,23 @@ export class MetricCache implements IngestSink, CacheReader {
   peek(metric: string): { timestamps: number[]; values: number[] } | undefined {
     const q = this.queues.get(metric);
     const flying = this.inflight.get(metric);
-    if (flying === undefined) {
-      if (q === undefined) return undefined;
-      return { timestamps: q.timestamps.slice(), values: q.values.slice() };
-    }
-    // A loop, not push(...): a spread of a long queue would overflow the stack.
+    if (flying === undefined && q === undefined) return undefined;
     const timestamps: number[] = [];
     const values: number[] = [];
-    const append = (ts: ArrayLike<number>, vs: ArrayLike<number>) => {
-      for (let i = 0; i < ts.length; i++) {
-        timestamps.push(ts[i]);
-        values.push(vs[i]);
+    if (flying !== undefined) {
+      for (const b of flying) {
+        for (let i = 0; i < b.timestamps.length; i++) {
+          timestamps.push(b.timestamps[i]);
+          values.push(b.values[i]);
+        }
       }
-    };
-    for (const b of flying) append(b.timestamps, b.values);
-    if (q !== undefined) append(q.timestamps, q.values);
+    }
+    if (q !== undefined) {
+      this.slab.forEach(q, (t, v) => {
+        timestamps.push(t);
+        values.push(v);
+      });
+    }
     return { timestamps, values };
   }
 
@@ -187,7 +171,8 @@ export class MetricCache implements IngestSink, CacheReader {
 
   /** Points queued for `metric` (0 when none). */
   queueLength(metric: string): number {
-    return this.queues.get(metric)?.length ?? 0;
+    const q = this.queues.get(metric);
+    return q === undefined ? 0 : this.slab.count(q);
   }
 
   /**
@@ -198,9 +183,11 @@ export class MetricCache implements IngestSink, CacheReader {
     const q = this.queues.get(metric);
     if (q === undefined) return undefined;
     this.queues.delete(metric);
-    this._size -= q.length;
-    const { timestamps, values } = lastPerTimestamp(q.timestamps, q.values);
-    const batch: Batch = { metric, timestamps, values, segment: q.segment };
+    const points = this.slab.copy(q);
+    this.slab.release(q);
+    this._size -= points.timestamps.length;
+    const { timestamps, values } = lastPerTimestamp(points.timestamps, points.values);
+    const batch: Batch = { metric, timestamps, values, segment: this.queueSegment[q] };
     const flying = this.inflight.get(metric);
     if (flying === undefined) this.inflight.set(metric, [batch]);
     else flying.push(batch);
@@ -218,19 +205,21 @@ export class MetricCache implements IngestSink, CacheReader {
   requeue(batch: Batch): void {
     this.land(batch);
     const n = batch.timestamps.length;
-    const q = this.queues.get(batch.metric);
-    if (q === undefined) {
+    const slab = this.slab;
+    const q = slab.open();
+    for (let i = 0; i < n; i++) slab.push(q, batch.timestamps[i], batch.values[i]);
+    const old = this.queues.get(batch.metric);
+    this.queues.set(batch.metric, q);
+    if (old === undefined) {
       // The batch's segment reference passes to the new queue.
-      const fresh = new Queue(batch.segment);
-      fresh.prepend(batch.timestamps, batch.values);
-      this.queues.set(batch.metric, fresh);
+      this.queueSegment[q] = batch.segment;
     } else {
-      q.prepend(batch.timestamps, batch.values);
+      slab.forEach(old, (t, v) => slab.push(q, t, v));
+      slab.release(old);
       // The merged queue needs one reference, to the older of the two segments; drop the other.
-      if (batch.segment < q.segment) {
-        this.unref(q.segment);
-        q.segment = batch.segment;
-      } else this.unref(batch.segment);
+      const segment = this.queueSegment[old];
+      this.queueSegment[q] = Math.min(segment, batch.segment);
+      this.unref(Math.max(segment, batch.segment));
     }
     this._size += n;
     if (this._size >= this.maxSize) this._paused = true;
@@ -248,9 +237,10 @@ export class MetricCache implements IngestSink, CacheReader {
     this.newQueueWaiter = cb;
   }
 
-  private newQueue(name: string, segment: number): Queue {
-    const q = new Queue(segment);
+  private newQueue(name: string, segment: number): number {
+    const q = this.slab.open();
     this.queues.set(name, q);
+    this.queueSegment[q] = segment;
     this.segmentRefs.set(segment, (this.segmentRefs.get(segment) ?? 0) + 1);
     const waiter = this.newQueueWaiter;
     if (waiter !== undefined) {
@@ -260,9 +250,9 @@ export class MetricCache implements IngestSink, CacheReader {
     return q;
   }
 
-  private moveRef(q: Queue, segment: number): void {
-    this.unref(q.segment);
-    q.segment = segment;
+  private moveRef(q: number, segment: number): void {
+    this.unref(this.queueSegment[q]);
+    this.queueSegment[q] = segment;
     this.segmentRefs.set(segment, (this.segmentRefs.get(segment) ?? 0) + 1);
   }
 

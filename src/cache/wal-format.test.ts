@@ -23,7 +23,7 @@ describe('WAL byte format (docs/wal.md)', () => {
     assert.equal(
       bytes.toString('hex'),
       [
-        '4342445741 4c3031', // "CBDWAL01"
+        '4342445741 4c3032', // "CBDWAL02"
         'fe57414c 15000000 ab594551', // magic, length 21, crc32 0x514559ab (zlib.crc32 of the payload)
         '0300 612e62', // name length 3, "a.b"
         '00000040fc54d941', // 1700000000 float64 LE
@@ -35,7 +35,7 @@ describe('WAL byte format (docs/wal.md)', () => {
     assert.equal(bytes.length, 41);
   });
 
-  test('round trip of odd values and names: NaN, infinities, -0, fractions, UTF-8, empty name', () => {
+  test('round trip of odd values and names: NaN, infinities, -0, fractions, UTF-8', () => {
     const odd: P[] = [
       { name: 'const', timestamp: 1, value: 5 },
       { name: 'const', timestamp: 2, value: 5 },
@@ -46,7 +46,6 @@ describe('WAL byte format (docs/wal.md)', () => {
       { name: 'frac.ts', timestamp: 1700000000.25, value: 1e-300 },
       { name: 'héllo.wörld.日本', timestamp: 7, value: -1.5 },
       { name: 'emoji.😀', timestamp: 8, value: 2 ** 53 },
-      { name: '', timestamp: 9, value: 0 },
     ];
     const { points, report } = read(segment(encodeBlock(odd)));
     assert.deepEqual(points, odd);
@@ -80,8 +79,9 @@ describe('WAL byte format (docs/wal.md)', () => {
     assert.ok(first.equals(copy));
   });
 
-  test('a name over 65535 bytes is refused, nothing appended', () => {
+  test('a name over 65535 bytes, or empty (the raw record marker), is refused, nothing appended', () => {
     const b = new BlockBuilder();
+    assert.equal(b.append('', 1, 1), false);
     assert.equal(b.append('x'.repeat(65536), 1, 1), false);
     assert.equal(b.append('é'.repeat(40000), 1, 1), false, '80000 bytes in UTF-8');
     assert.equal(b.append('x'.repeat(65535), 1, 1), true);
@@ -154,7 +154,7 @@ describe('WAL byte format (docs/wal.md)', () => {
       const { points, report } = read(bytes);
       assert.equal(report.badHeader, true);
       assert.equal(points.length, 0);
-      assert.equal(report.problems[0], 'segment header got "XBDWAL01"; want "CBDWAL01"');
+      assert.equal(report.problems[0], 'segment header got "XBDWAL02"; want "CBDWAL02" or "CBDWAL01"');
       assert.equal(read(Buffer.from('CBD')).report.badHeader, true);
     });
 

@@ -1,11 +1,17 @@
 /**
  * The write-ahead log's bytes, as docs/wal.md describes them: a segment header, then blocks framed with a
- * magic, a length and a CRC-32, each holding whole point records. Pure: buffers in, buffers or points out.
+ * magic, a length and a CRC-32, each holding whole records — one per point, or one per run of plaintext
+ * lines kept as received. Pure: buffers in, buffers or points out.
  */
+import { DEFAULT_POINT_LIMITS, type PointLimits } from '../ingest/datapoint.js';
+import { NameInterner } from '../ingest/intern.js';
+import { type LineError, type LineOptions, type ParsedLine, parseLine } from '../ingest/plaintext/parse.js';
 import { crc32 } from './crc32.js';
 
-/** First 8 bytes of every segment: the format's name and version. */
-export const SEGMENT_HEADER = Buffer.from('CBDWAL01', 'latin1');
+/** First 8 bytes of every segment written now: the format's name and version 2 (raw records). */
+export const SEGMENT_HEADER = Buffer.from('CBDWAL02', 'latin1');
+/** Version 1's header: point records only. Such segments are still replayed. */
+export const SEGMENT_HEADER_V1 = Buffer.from('CBDWAL01', 'latin1');
 /** Bytes FE 57 41 4C start every block; 0xFE never occurs in UTF-8, so never in a metric name. */
 export const BLOCK_MAGIC = Buffer.from([0xfe, 0x57, 0x41, 0x4c]);
 const MAGIC_U32 = BLOCK_MAGIC.readUInt32LE(0);
@@ -16,6 +22,13 @@ export const MAX_BLOCK_PAYLOAD = 4 << 20;
 /** A record's bytes besides the name: u16 name length, f64 timestamp, f64 value. */
 const RECORD_FIXED_BYTES = 18;
 const MAX_NAME_BYTES = 0xffff;
+/** Special record kind: plaintext lines as received (version 2). */
+export const RAW_KIND_PLAINTEXT = 1;
+/** A raw record's bytes besides its lines: u16 0, u8 kind, f64 now, u32 byte length. */
+export const RAW_FIXED_BYTES = 15;
+/** Most line bytes one raw record holds: what fits a block of the largest payload. */
+export const MAX_RAW_BYTES = MAX_BLOCK_PAYLOAD - RAW_FIXED_BYTES;
+const NEWLINE = 0x0a;
 
 /**
  * Encodes accepted points into blocks. Records go straight into a chunk buffer behind room for a block
@@ -38,9 +51,12 @@ export class BlockBuilder {
       throw new Error('BUG: chunk larger than a block');
   }
 
-  /** Appends one record; false (nothing appended) when the name is over 65535 bytes in UTF-8. */
+  /**
+   * Appends one point record; false (nothing appended) when the name is over 65535 bytes in UTF-8, or
+   * empty: a name length of 0 marks a raw record (ingest never accepts an empty name).
+   */
   append(name: string, timestamp: number, value: number): boolean {
-    if (name.length > MAX_NAME_BYTES) return false;
+    if (name.length > MAX_NAME_BYTES || name.length === 0) return false;
     // A UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair, 2 units, takes 4).
     const worst = RECORD_FIXED_BYTES + name.length * 3;
     if (this.pos + worst > this.chunk.length) this.newChunk(worst);
@@ -69,6 +85,21 @@ export class BlockBuilder {
     return true;
   }
 
+  /**
+   * Appends plaintext lines as received, as one raw record (several when they exceed MAX_RAW_BYTES, cut at
+   * a `\n`): `now` is what timestamp -1 stood for, `spans` are runs of whole accepted lines, each ending
+   * in `\n` or given one here, and `points` is how many points they hold. False (nothing appended) when
+   * one line alone is over MAX_RAW_BYTES; the caller logs the points one by one instead.
+   */
+  appendLines(now: number, spans: readonly Buffer[], points: number): boolean {
+    let total = 0;
+    for (const span of spans) total += span.length + (endsLine(span) ? 0 : 1);
+    if (total > MAX_RAW_BYTES) return this.appendLinesCut(now, spans, points);
+    this.rawRecord(now, spans, total);
+    this.points += points;
+    return true;
+  }
+
   /** Seals the open block and returns every finished block, in order; the builder starts afresh. */
   take(): Buffer[] {
     this.seal();
@@ -76,6 +107,56 @@ export class BlockBuilder {
     this.sealed = [];
     this.points = 0;
     return out;
+  }
+
+  /** Writes one raw record of `spans`, whose bytes with the added newlines are `total`. */
+  private rawRecord(now: number, spans: readonly Buffer[], total: number): void {
+    const worst = RAW_FIXED_BYTES + total;
+    if (this.pos + worst > this.chunk.length) this.newChunk(worst);
+    const chunk = this.chunk;
+    const at = this.pos;
+    chunk[at] = 0;
+    chunk[at + 1] = 0;
+    chunk[at + 2] = RAW_KIND_PLAINTEXT;
+    this.view.setFloat64(at + 3, now, true);
+    this.view.setUint32(at + 11, total, true);
+    let p = at + RAW_FIXED_BYTES;
+    for (const span of spans) {
+      p += span.copy(chunk, p);
+      if (!endsLine(span)) chunk[p++] = NEWLINE;
+    }
+    this.pos = p;
+  }
+
+  /** The rare path of `appendLines`: lines over one record's limit, cut into records at `\n`. */
+  private appendLinesCut(now: number, spans: readonly Buffer[], points: number): boolean {
+    // Cut every span into pieces of at most MAX_RAW_BYTES ending at a line end, before writing anything.
+    const pieces: Buffer[] = [];
+    for (const span of spans) {
+      let from = 0;
+      while (span.length - from + (endsLine(span) ? 0 : 1) > MAX_RAW_BYTES) {
+        const nl = span.lastIndexOf(NEWLINE, from + MAX_RAW_BYTES - 1);
+        if (nl < from) return false;
+        pieces.push(span.subarray(from, nl + 1));
+        from = nl + 1;
+      }
+      if (from < span.length) pieces.push(span.subarray(from));
+    }
+    let group: Buffer[] = [];
+    let bytes = 0;
+    for (const piece of pieces) {
+      const n = piece.length + (endsLine(piece) ? 0 : 1);
+      if (bytes + n > MAX_RAW_BYTES) {
+        this.rawRecord(now, group, bytes);
+        group = [];
+        bytes = 0;
+      }
+      group.push(piece);
+      bytes += n;
+    }
+    if (group.length > 0) this.rawRecord(now, group, bytes);
+    this.points += points;
+    return true;
   }
 
   private newChunk(worst: number): void {
@@ -100,6 +181,10 @@ export class BlockBuilder {
   }
 }
 
+function endsLine(span: Buffer): boolean {
+  return span.length > 0 && span[span.length - 1] === NEWLINE;
+}
+
 /** Fills in magic, length and CRC of a block whose payload follows its 12 header bytes. */
 export function sealBlock(block: Buffer): void {
   const length = block.length - BLOCK_HEADER_BYTES;
@@ -113,49 +198,67 @@ export function sealBlock(block: Buffer): void {
 export function encodeBlock(points: { name: string; timestamp: number; value: number }[]): Buffer {
   const b = new BlockBuilder(MAX_BLOCK_PAYLOAD + BLOCK_HEADER_BYTES);
   for (const p of points)
-    if (!b.append(p.name, p.timestamp, p.value)) throw new Error(`name of ${p.name.length} chars too long`);
+    if (!b.append(p.name, p.timestamp, p.value))
+      throw new Error(`name of ${p.name.length} chars; want 1 to 65535 bytes`);
   const blocks = b.take();
   return blocks.length === 1 ? Buffer.from(blocks[0]) : Buffer.alloc(0);
 }
 
 /** What reading one segment found. `problems` name the byte offset of each. */
 export interface SegmentReport {
+  /** 1 or 2, from the header; 0 when the header is bad. */
+  version: number;
   points: number;
   blocks: number;
   corruptBlocks: number;
+  /** Raw lines that the limits refused on replay (they were accepted when received: the limits changed). */
+  refusedLines: number;
   /** True when the segment ends inside a block (the process died in a write); that block is ignored. */
   tornTail: boolean;
-  /** True when the segment does not start with SEGMENT_HEADER; nothing is read from it. */
+  /** True when the segment does not start with a known header; nothing is read from it. */
   badHeader: boolean;
   problems: string[];
 }
 
-/** Called for each record in file order. */
+/** Called for each point in file order. */
 export type PointVisitor = (name: string, timestamp: number, value: number) => void;
 
+/** How `readSegment` reads raw records. */
+export interface ReadOptions {
+  /** Limits the raw lines are parsed under: the plaintext receivers'. Default DEFAULT_POINT_LIMITS. */
+  limits?: Readonly<PointLimits>;
+  /** Told of each raw line the limits refuse (counted in `refusedLines` as well). */
+  refused?: (error: LineError) => void;
+}
+
 /**
- * Reads a whole segment, calling `visit` for each point of each good block. Corrupt blocks are skipped
+ * Reads a whole segment, calling `visit` for each point of each good block: a point record's point, or
+ * each line of a raw record that `parseLine` accepts under `options.limits`. Corrupt blocks are skipped
  * (counted, described in `problems`) and reading goes on at the next block; damage after which no block
  * follows is a torn tail. See docs/wal.md, "Replay".
  */
-export function readSegment(bytes: Buffer, visit: PointVisitor): SegmentReport {
+export function readSegment(bytes: Buffer, visit: PointVisitor, options: ReadOptions = {}): SegmentReport {
   const report: SegmentReport = {
+    version: 0,
     points: 0,
     blocks: 0,
     corruptBlocks: 0,
+    refusedLines: 0,
     tornTail: false,
     badHeader: false,
     problems: [],
   };
-  if (
-    bytes.length < SEGMENT_HEADER.length ||
-    !bytes.subarray(0, SEGMENT_HEADER.length).equals(SEGMENT_HEADER)
-  ) {
+  const head = bytes.subarray(0, SEGMENT_HEADER.length);
+  if (head.equals(SEGMENT_HEADER)) report.version = 2;
+  else if (head.equals(SEGMENT_HEADER_V1)) report.version = 1;
+  else {
     report.badHeader = true;
-    const got = bytes.subarray(0, SEGMENT_HEADER.length).toString('latin1');
-    report.problems.push(`segment header got ${JSON.stringify(got)}; want "CBDWAL01"`);
+    report.problems.push(
+      `segment header got ${JSON.stringify(head.toString('latin1'))}; want "CBDWAL02" or "CBDWAL01"`,
+    );
     return report;
   }
+  const records = new RecordReader(bytes, report, visit, options);
   const size = bytes.length;
   let at = SEGMENT_HEADER.length;
   while (at < size) {
@@ -169,9 +272,9 @@ export function readSegment(bytes: Buffer, visit: PointVisitor): SegmentReport {
       const problem =
         got !== want
           ? `crc32 got ${hex(got)}; want ${hex(want)}`
-          : checkRecords(bytes, at + BLOCK_HEADER_BYTES, end);
+          : checkRecords(bytes, at + BLOCK_HEADER_BYTES, end, report.version);
       if (problem === null) {
-        report.points += visitRecords(bytes, at + BLOCK_HEADER_BYTES, end, visit);
+        records.visit(at + BLOCK_HEADER_BYTES, end);
         report.blocks++;
         at = end;
         continue;
@@ -210,42 +313,103 @@ function nextMagic(bytes: Buffer, from: number): number {
   return bytes.indexOf(BLOCK_MAGIC, from);
 }
 
-/** null when `[start, end)` is whole records, else what is wrong. */
-function checkRecords(bytes: Buffer, start: number, end: number): string | null {
+/**
+ * null when `[start, end)` is whole records, else what is wrong. In version 1 a name length of 0 is an
+ * (empty-named) point record; in version 2 it opens a raw record, whose kind must be known.
+ */
+function checkRecords(bytes: Buffer, start: number, end: number, version: number): string | null {
   let at = start;
   while (at < end) {
     if (at + 2 > end) return `record at byte ${at} cut short`;
     const n = bytes.readUInt16LE(at);
+    if (n === 0 && version >= 2) {
+      if (at + RAW_FIXED_BYTES > end) return `raw record at byte ${at} cut short in its header`;
+      const kind = bytes[at + 2];
+      if (kind !== RAW_KIND_PLAINTEXT)
+        return `raw record at byte ${at}: got kind ${kind}; want ${RAW_KIND_PLAINTEXT} (plaintext lines)`;
+      const length = bytes.readUInt32LE(at + 11);
+      if (at + RAW_FIXED_BYTES + length > end)
+        return `raw record at byte ${at}: length ${length} runs past the block end (${end - at - RAW_FIXED_BYTES} bytes left)`;
+      at += RAW_FIXED_BYTES + length;
+      continue;
+    }
     if (at + RECORD_FIXED_BYTES + n > end) return `record at byte ${at} (name of ${n} bytes) cut short`;
     at += RECORD_FIXED_BYTES + n;
   }
   return null;
 }
 
-function visitRecords(bytes: Buffer, start: number, end: number, visit: PointVisitor): number {
-  let at = start;
-  let count = 0;
-  // Consecutive records of one metric are common (a client sending a batch); reuse the decoded name.
-  let lastName = '';
-  let lastStart = -1;
-  let lastLength = -1;
-  while (at < end) {
-    const n = bytes.readUInt16LE(at);
-    const nameAt = at + 2;
-    let name: string;
-    if (n === lastLength && bytes.compare(bytes, lastStart, lastStart + n, nameAt, nameAt + n) === 0) {
-      name = lastName;
-    } else {
-      name = bytes.toString('utf8', nameAt, nameAt + n);
-      lastName = name;
-      lastLength = n;
-    }
-    lastStart = nameAt;
-    visit(name, bytes.readDoubleLE(nameAt + n), bytes.readDoubleLE(nameAt + n + 8));
-    at = nameAt + n + 16;
-    count++;
+/** Visits the records of checked blocks; keeps what is worth keeping across blocks of one segment. */
+class RecordReader {
+  private readonly lineOptions: LineOptions;
+  private readonly parsed: ParsedLine = { ok: true, name: '', value: 0, timestamp: 0 };
+  // Raw lines repeat their names as the receiver saw them: intern as it does, to decode each name once.
+  private names: NameInterner | undefined;
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly report: SegmentReport,
+    private readonly visitPoint: PointVisitor,
+    private readonly options: ReadOptions,
+  ) {
+    this.lineOptions = { ...(options.limits ?? DEFAULT_POINT_LIMITS), now: 0 };
   }
-  return count;
+
+  visit(start: number, end: number): void {
+    const { bytes, visitPoint } = this;
+    const raw = this.report.version >= 2;
+    let at = start;
+    // Consecutive records of one metric are common (a client sending a batch); reuse the decoded name.
+    let lastName = '';
+    let lastStart = -1;
+    let lastLength = -1;
+    while (at < end) {
+      const n = bytes.readUInt16LE(at);
+      if (n === 0 && raw) {
+        const length = bytes.readUInt32LE(at + 11);
+        const linesAt = at + RAW_FIXED_BYTES;
+        this.lines(bytes.readDoubleLE(at + 3), linesAt, linesAt + length);
+        at = linesAt + length;
+        continue;
+      }
+      const nameAt = at + 2;
+      let name: string;
+      if (n === lastLength && bytes.compare(bytes, lastStart, lastStart + n, nameAt, nameAt + n) === 0) {
+        name = lastName;
+      } else {
+        name = bytes.toString('utf8', nameAt, nameAt + n);
+        lastName = name;
+        lastLength = n;
+      }
+      lastStart = nameAt;
+      visitPoint(name, bytes.readDoubleLE(nameAt + n), bytes.readDoubleLE(nameAt + n + 8));
+      this.report.points++;
+      at = nameAt + n + 16;
+    }
+  }
+
+  /** The lines of one raw record, `bytes[start, end)`; the last may lack its `\n`. */
+  private lines(now: number, start: number, end: number): void {
+    const { bytes, lineOptions, parsed, report, visitPoint } = this;
+    lineOptions.now = now;
+    this.names ??= new NameInterner();
+    const names = this.names;
+    let from = start;
+    while (from < end) {
+      let nl = bytes.indexOf(NEWLINE, from);
+      if (nl === -1 || nl > end) nl = end;
+      const r = parseLine(bytes, from, nl, lineOptions, parsed, names);
+      from = nl + 1;
+      if (r === null) continue;
+      if (r.ok) {
+        visitPoint(r.name, r.timestamp, r.value);
+        report.points++;
+      } else {
+        report.refusedLines++;
+        this.options.refused?.(r);
+      }
+    }
+  }
 }
 
 function hex(n: number): string {

@@ -44,7 +44,14 @@ describe('WriteAheadLog', () => {
     assert.deepEqual(files(dir), ['00000000000000000001.wal']);
     // No close: as after kill -9.
     const two = await openPair(dir);
-    assert.deepEqual(two.report, { segments: 1, points: 4, corruptBlocks: 0, tornTails: 0, badSegments: 0 });
+    assert.deepEqual(two.report, {
+      segments: 1,
+      points: 4,
+      corruptBlocks: 0,
+      tornTails: 0,
+      badSegments: 0,
+      refusedLines: 0,
+    });
     assert.deepEqual(two.cache.peek('a.b'), { timestamps: [10, 20, 10], values: [1, 2, 4] });
     assert.deepEqual(two.cache.peek('c'), { timestamps: [10], values: [3] });
     assert.equal(two.wal.segment, 2, 'new points go to a new segment');
@@ -148,7 +155,14 @@ describe('WriteAheadLog', () => {
     bytes[60 + 12 + 5] ^= 0x01;
     writeFileSync(path, Buffer.concat([bytes, bytes.subarray(8, 8 + 30)]));
     const two = await openPair(dir);
-    assert.deepEqual(two.report, { segments: 1, points: 4, corruptBlocks: 1, tornTails: 1, badSegments: 0 });
+    assert.deepEqual(two.report, {
+      segments: 1,
+      points: 4,
+      corruptBlocks: 1,
+      tornTails: 1,
+      badSegments: 0,
+      refusedLines: 0,
+    });
     assert.deepEqual([...two.cache.names()].sort(), ['b1', 'b3']);
     assert.equal(two.wal.stats()['wal.corruptBlocks'], 1);
     assert.equal(two.wal.stats()['wal.tornTails'], 1);

@@ -2,6 +2,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PointBatch } from '../ingest/batch.js';
+import { DEFAULT_POINT_LIMITS, type PointLimits } from '../ingest/datapoint.js';
+import type { LineError } from '../ingest/plaintext/parse.js';
 import { createLogger, type Logger } from '../log.js';
 import type { PointLog } from './cache.js';
 import { BlockBuilder, readSegment, SEGMENT_HEADER } from './wal-format.js';
@@ -20,6 +22,11 @@ export interface WalOptions {
   segmentMaxAge?: number;
   /** Buffered bytes kept for retry while writes fail (disk full); beyond, the oldest are dropped. */
   maxPendingBytes?: number;
+  /**
+   * Limits that raw plaintext lines are parsed under at replay: the plaintext receivers' own, so replay
+   * gives back the points they accepted. Default DEFAULT_POINT_LIMITS.
+   */
+  limits?: Partial<PointLimits>;
   logger?: Logger;
 }
 
@@ -37,6 +44,8 @@ export interface ReplayReport {
   corruptBlocks: number;
   tornTails: number;
   badSegments: number;
+  /** Raw plaintext lines refused by `limits` (possible only when they changed since the lines were logged). */
+  refusedLines: number;
 }
 
 const SEGMENT_NAME = /^(\d{20})\.wal$/;
@@ -58,6 +67,7 @@ export class WriteAheadLog implements PointLog {
   private readonly segmentBytes: number;
   private readonly segmentMaxAge: number;
   private readonly maxPendingBytes: number;
+  private readonly limits: PointLimits;
   private readonly logger: Logger;
   private builder = new BlockBuilder();
   /** Blocks taken from the builder but not yet written (a failed write keeps them here). */
@@ -88,6 +98,7 @@ export class WriteAheadLog implements PointLog {
     skippedPoints: 0,
     deletedSegments: 0,
     replayedPoints: 0,
+    replayRefusedLines: 0,
     corruptBlocks: 0,
     tornTails: 0,
     lastFlushMs: 0,
@@ -100,6 +111,7 @@ export class WriteAheadLog implements PointLog {
     this.segmentBytes = opts.segmentBytes ?? 64 << 20;
     this.segmentMaxAge = opts.segmentMaxAge ?? 60_000;
     this.maxPendingBytes = opts.maxPendingBytes ?? 256 << 20;
+    this.limits = { ...DEFAULT_POINT_LIMITS, ...opts.limits };
     this.logger = opts.logger ?? createLogger('wal');
     if (!(this.flushInterval > 0))
       throw new Error(`flushInterval got ${this.flushInterval}; want ms above 0`);
@@ -120,8 +132,20 @@ export class WriteAheadLog implements PointLog {
     return this.opening;
   }
 
+  /**
+   * Logs the batch's points: as one raw record of its plaintext lines when it carries them (one copy of
+   * the bytes received instead of encoding each point), else one record per point.
+   */
   appendBatch(batch: PointBatch): void {
     const { names, timestamps, values, length } = batch;
+    if (
+      this.accepting &&
+      batch.rawLines.length > 0 &&
+      this.builder.appendLines(batch.rawNow, batch.rawLines, length)
+    ) {
+      this.appendedPoints += length;
+      return;
+    }
     if (!this.accepting) {
       for (let i = 0; i < length; i++) this.skip(names[i]);
       return;
@@ -149,7 +173,7 @@ export class WriteAheadLog implements PointLog {
       'skip',
       this.state !== 'open'
         ? `point for ${name} not logged: the WAL is ${this.state === 'new' ? 'not open yet' : 'closed'}`
-        : `point for ${name.slice(0, 80)}... not logged: name over 65535 bytes`,
+        : `point for ${JSON.stringify(name.slice(0, 80))} not logged: name empty or over 65535 bytes`,
     );
   }
 
@@ -215,13 +239,28 @@ export class WriteAheadLog implements PointLog {
       .filter((id): id is string => id !== undefined)
       .map(Number)
       .sort((a, b) => a - b);
-    const report: ReplayReport = { segments: 0, points: 0, corruptBlocks: 0, tornTails: 0, badSegments: 0 };
+    const report: ReplayReport = {
+      segments: 0,
+      points: 0,
+      corruptBlocks: 0,
+      tornTails: 0,
+      badSegments: 0,
+      refusedLines: 0,
+    };
+    const readOptions = {
+      limits: this.limits,
+      // Only when the limits changed between the crash and this start: those points are lost, as a
+      // receiver running under the new limits would have refused them.
+      refused: (e: LineError) =>
+        this.logger.limited('replayRefused', `replay refused a logged line (limits changed?): ${e.error}`),
+    };
     for (const id of ids) {
       const path = join(this.dir, segmentFile(id));
       const bytes = await readFile(path);
-      const r = readSegment(bytes, (name, ts, value) => target.restore(name, ts, value, id));
+      const r = readSegment(bytes, (name, ts, value) => target.restore(name, ts, value, id), readOptions);
       report.segments++;
       report.points += r.points;
+      report.refusedLines += r.refusedLines;
       report.corruptBlocks += r.corruptBlocks;
       if (r.tornTail) report.tornTails++;
       for (const problem of r.problems.slice(0, 10)) this.logger.warn(`${path}: ${problem}`);
@@ -235,6 +274,7 @@ export class WriteAheadLog implements PointLog {
       this.closed.set(id, bytes.length);
     }
     this.counters.replayedPoints = report.points;
+    this.counters.replayRefusedLines = report.refusedLines;
     this.counters.corruptBlocks = report.corruptBlocks;
     this.counters.tornTails = report.tornTails;
     if (report.segments > 0)

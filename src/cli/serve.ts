@@ -8,6 +8,7 @@ import type { CarbonadoConfig } from '../config/config.js';
 import { loadSchemas } from '../config/schemas.js';
 import { EventStore } from '../events/store.js';
 import { createHttpServer } from '../http/server.js';
+import { DEFAULT_POINT_LIMITS, type PointLimits } from '../ingest/datapoint.js';
 import { PickleReceiver } from '../ingest/pickle/listener.js';
 import { PlaintextTcpReceiver, PlaintextUdpReceiver } from '../ingest/plaintext/listener.js';
 import { parseStatsdConfig } from '../ingest/statsd/config.js';
@@ -46,14 +47,19 @@ export async function startServer(
     schemaFor: (m) => schemas.schemaFor(m),
     sparse: config.storage.sparseCreate,
     writeThread: true,
+    writeThreads: config.storage.writeThreads || undefined,
   });
 
+  // The plaintext receivers' limits. The WAL logs their lines as received and parses them again at
+  // replay, so it must read them under the very same limits (docs/wal.md, "Raw record").
+  const lineLimits: PointLimits = { ...DEFAULT_POINT_LIMITS };
   const wal =
     cacheConf.walFlushInterval > 0
       ? new WriteAheadLog({
           dir: resolve(cacheConf.walDir || join(dataDir, '.carbonado-wal')),
           flushInterval: cacheConf.walFlushInterval,
           fsync: cacheConf.walFsync,
+          limits: lineLimits,
         })
       : undefined;
   const cache = new MetricCache({
@@ -125,6 +131,7 @@ export async function startServer(
             port: bindPort(listeners.linePort),
             sink,
             maxLineLength: config.ingest.maxLineLength,
+            limits: lineLimits,
           }),
       ],
       [
@@ -136,6 +143,7 @@ export async function startServer(
             port: bindPort(listeners.udpPort),
             sink,
             maxLineLength: config.ingest.maxLineLength,
+            limits: lineLimits,
           }),
       ],
       [

@@ -25,6 +25,11 @@ export interface CarbonadoConfig {
      * whisper tool; its blocks are allocated as points arrive. False zero-fills as whisper.create does.
      */
     sparseCreate: boolean;
+    /**
+     * Threads writing whisper files; 0 picks one per core, at most 4. A metric is always written by the
+     * same thread, so its writes stay in order.
+     */
+    writeThreads: number;
   };
   ingest: {
     /** Longest plaintext line accepted, bytes (twisted's LineReceiver MAX_LENGTH); longer ones are dropped whole and counted. */
@@ -75,7 +80,7 @@ export function defaultConfig(): CarbonadoConfig {
   return {
     server: { dataDir: './data', schemasDir: '', bind: '127.0.0.1', instance: 'a' },
     listeners: { linePort: 2003, udpPort: 2003, picklePort: 2004, httpPort: 8080 },
-    storage: { sparseCreate: true },
+    storage: { sparseCreate: true, writeThreads: 0 },
     ingest: { maxLineLength: 16384, maxPickleFrame: 1 << 20 },
     cache: {
       maxCacheSize: Number.POSITIVE_INFINITY,
@@ -194,6 +199,9 @@ export function validateConfig(config: CarbonadoConfig): void {
       throw new Error(`statsd.${snake(name)} got ${port}; want 0-65535`);
   }
   const { cache, listeners } = config;
+  const threads = config.storage.writeThreads;
+  if (!Number.isInteger(threads) || threads > 64)
+    throw new Error(`storage.write_threads got ${threads}; want 0 (one per core, at most 4) to 64`);
   if (!['max', 'sorted', 'naive'].includes(cache.writeStrategy))
     throw new Error(`cache.write_strategy got '${cache.writeStrategy}'; want max, sorted or naive`);
   if (cache.lowWatermark <= 0 || cache.lowWatermark > 1)

@@ -12,6 +12,16 @@ export class PointBatch {
   timestamps: Float64Array;
   values: Float64Array;
   length = 0;
+  /**
+   * The exact bytes of the plaintext lines these points were parsed from, as views valid only during the
+   * `addBatch` call: the write-ahead log copies them as one record instead of encoding each point
+   * (docs/wal.md, "Raw record"). Invariant: when non-empty, `parseLine` over these bytes, line by line,
+   * under the receiver's limits and with `now = rawNow`, gives exactly this batch's points in order. Only
+   * the plaintext receivers fill it; anything that changes, drops or adds points must empty it first.
+   */
+  rawLines: Buffer[] = [];
+  /** Epoch seconds that timestamp -1 in `rawLines` stood for. */
+  rawNow = 0;
 
   constructor(capacity = 1024) {
     this.timestamps = new Float64Array(capacity);
@@ -26,9 +36,10 @@ export class PointBatch {
     this.values[i] = value;
   }
 
-  /** Forgets the points, keeping the arrays for the next read. */
+  /** Forgets the points and raw lines, keeping the arrays for the next read. */
   clear(): void {
     this.length = 0;
+    this.rawLines.length = 0;
   }
 
   private grow(): void {

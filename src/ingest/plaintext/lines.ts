@@ -6,6 +6,12 @@ export interface LineHandler {
   line(buf: Buffer, start: number, end: number): void;
   /** A line grew past the limit; it is being discarded up to its `\n`. Called once per such line. */
   overlong(): void;
+  /**
+   * Optional: takes as many whole lines from the start of `buf[start, end)` (which ends just after a
+   * `\n`) as it can at once, and returns where it stopped: `end`, or the start of a line for `line()`.
+   * A handler with a fast path for common lines implements it (parse.ts parseCommonLines).
+   */
+  takeLines?(buf: Buffer, start: number, end: number): number;
 }
 
 /**
@@ -41,11 +47,21 @@ export class LineSplitter {
       from = nl + 1;
       nl = chunk.indexOf(0x0a, from);
     }
-    while (nl !== -1) {
-      if (nl - from > this.maxLineLength) handler.overlong();
-      else handler.line(chunk, from, nl);
-      from = nl + 1;
-      nl = chunk.indexOf(0x0a, from);
+    if (handler.takeLines !== undefined && nl !== -1) {
+      const end = chunk.lastIndexOf(0x0a) + 1;
+      for (;;) {
+        from = handler.takeLines(chunk, from, end);
+        if (from === end) break;
+        nl = chunk.indexOf(0x0a, from);
+        this.one(chunk, from, nl, handler);
+        from = nl + 1;
+      }
+    } else {
+      while (nl !== -1) {
+        this.one(chunk, from, nl, handler);
+        from = nl + 1;
+        nl = chunk.indexOf(0x0a, from);
+      }
     }
     if (from < chunk.length) this.keep(chunk, from, handler);
   }
@@ -63,6 +79,11 @@ export class LineSplitter {
   reset(): void {
     this.pendingLength = 0;
     this.discarding = false;
+  }
+
+  private one(chunk: Buffer, from: number, nl: number, handler: LineHandler): void {
+    if (nl - from > this.maxLineLength) handler.overlong();
+    else handler.line(chunk, from, nl);
   }
 
   private finishPending(chunk: Buffer, nl: number, handler: LineHandler): void {

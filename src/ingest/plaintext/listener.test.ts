@@ -1,10 +1,22 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { FakeSink } from '../../../test/support/ingest-fake-sink.js';
-import { setQuiet } from '../../log.js';
-import { PlaintextTcpReceiver, PlaintextUdpReceiver } from './listener.js';
+import { FakeSink, type RecordedPoint } from '../../../test/support/ingest-fake-sink.js';
+import { MetricCache } from '../../cache/cache.js';
+import { type WalTarget, WriteAheadLog } from '../../cache/wal.js';
+import { createLogger, setQuiet } from '../../log.js';
+import type { PointBatch } from '../batch.js';
+import { DEFAULT_POINT_LIMITS } from '../datapoint.js';
+import { NameInterner } from '../intern.js';
+import type { IngestSink } from '../sink.js';
+import { ReceiverStats } from '../stats.js';
+import { LineSplitter } from './lines.js';
+import { LineIngest, PlaintextTcpReceiver, PlaintextUdpReceiver } from './listener.js';
+import { type ParsedLine, parseLine } from './parse.js';
 
 before(() => setQuiet(true));
 after(() => setQuiet(false));
@@ -209,4 +221,262 @@ test('UDP: datagrams that arrive while the sink is paused are dropped and counte
   assert.deepEqual(sink.names(), ['first', 'kept']);
   assert.equal(rx.stats()['errors.droppedWhilePaused'], 1);
   await rx.stop();
+});
+
+// ---- The raw lines each batch carries for the write-ahead log (PointBatch.rawLines, docs/wal.md) ----
+
+const NOW_S = Math.floor(NOW_MS / 1000);
+
+/**
+ * A sink in front of a cache with its WAL that records every point and holds each batch to the rawLines
+ * invariant: the lines, parsed again with `rawNow`, are exactly the batch's points, and hold no 0xFE.
+ */
+class CheckingSink implements IngestSink {
+  readonly points: RecordedPoint[] = [];
+  /** Broken invariants, kept rather than thrown: a throw inside a socket handler would hang the test. */
+  readonly problems: string[] = [];
+  batches = 0;
+  rawBatches = 0;
+  private readonly parsed: ParsedLine = { ok: true, name: '', value: 0, timestamp: 0 };
+
+  constructor(
+    private readonly cache: MetricCache,
+    private readonly limits = DEFAULT_POINT_LIMITS,
+  ) {}
+
+  get paused(): boolean {
+    return false;
+  }
+  onResume(): void {}
+  add(name: string, timestamp: number, value: number): void {
+    this.points.push({ name, timestamp, value });
+    this.cache.add(name, timestamp, value);
+  }
+  addBatch(batch: PointBatch): void {
+    this.batches++;
+    const mine: RecordedPoint[] = [];
+    for (let i = 0; i < batch.length; i++)
+      mine.push({ name: batch.names[i], timestamp: batch.timestamps[i], value: batch.values[i] });
+    if (batch.rawLines.length > 0) {
+      this.rawBatches++;
+      const again: RecordedPoint[] = [];
+      const options = { ...this.limits, now: batch.rawNow };
+      for (const span of batch.rawLines) {
+        if (span.includes(0xfe)) this.problems.push(`0xFE in raw lines ${JSON.stringify(span.toString())}`);
+        let from = 0;
+        while (from < span.length) {
+          let nl = span.indexOf(0x0a, from);
+          if (nl === -1) nl = span.length;
+          const r = parseLine(span, from, nl, options, this.parsed);
+          if (r?.ok) again.push({ name: r.name, timestamp: r.timestamp, value: r.value });
+          else if (r !== null) this.problems.push(`a raw line refused: ${r.error}`);
+          from = nl + 1;
+        }
+      }
+      if (JSON.stringify(again) !== JSON.stringify(mine))
+        this.problems.push(
+          `raw lines give ${JSON.stringify(again)}; the batch holds ${JSON.stringify(mine)}`,
+        );
+    }
+    this.points.push(...mine);
+    this.cache.addBatch(batch);
+  }
+}
+
+class Recorder implements WalTarget {
+  readonly points: RecordedPoint[] = [];
+  restore(name: string, timestamp: number, value: number): void {
+    this.points.push({ name, timestamp, value });
+  }
+  oldestSegment(): number {
+    return 0;
+  }
+}
+
+/** A deterministic load: good lines of many shapes with bad ones interleaved; how many are good. */
+function mixedLoad(n: number): { bytes: Buffer; good: number } {
+  const parts: Buffer[] = [];
+  let good = 0;
+  for (let i = 0; i < n; i++) {
+    switch (i % 11) {
+      case 0:
+        parts.push(Buffer.from(`plain.m${i % 7} ${i} ${1700000000 + i}\n`));
+        break;
+      case 1:
+        parts.push(Buffer.from(`crlf.m${i % 5} ${i / 4} ${1700000000 + i}\r\n`));
+        break;
+      case 2:
+        parts.push(Buffer.from(`tagged.m;y=${i % 3};x=1 ${i} -1\n`));
+        break;
+      case 3: // a refused line holding 0xFE and 0xFF: not UTF-8
+        parts.push(Buffer.concat([Buffer.from('bad.'), Buffer.from([0xfe, 0xff]), Buffer.from(` 1 ${i}\n`)]));
+        good--;
+        break;
+      case 4:
+        parts.push(Buffer.from(`\n  spaced.m${i % 2}   ${-i}   ${1700000000 + i}  \n`));
+        break;
+      case 5:
+        parts.push(Buffer.from(`fields.only ${i}\n`)); // two fields: refused
+        good--;
+        break;
+      case 6:
+        parts.push(Buffer.from(`${'long.'.repeat(30)}x 1 ${i}\n`)); // over maxLineLength 100: dropped
+        good--;
+        break;
+      case 7:
+        parts.push(Buffer.from(`utf8.héllo.${i % 4} 1e3 -1.5\n`));
+        break;
+      case 8:
+        parts.push(Buffer.from(`nan.value nan ${i}\n`)); // refused
+        good--;
+        break;
+      default:
+        parts.push(Buffer.from(`plain.m${i % 7} ${i}.5 ${1700000000 + i}\n`));
+    }
+    good++;
+  }
+  return { bytes: Buffer.concat(parts), good };
+}
+
+/** Cuts `bytes` into chunks of `min` to `max` bytes, from a fixed seed. */
+function chunked(bytes: Buffer, min: number, max: number): Buffer[] {
+  let seed = 17;
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    const n = min + (seed % (max - min + 1));
+    // Copies, as each socket read is a buffer of its own.
+    out.push(Buffer.from(bytes.subarray(at, at + n)));
+    at += n;
+  }
+  return out;
+}
+
+async function replay(dir: string): Promise<RecordedPoint[]> {
+  const target = new Recorder();
+  const wal = new WriteAheadLog({ dir, fsync: false });
+  const report = await wal.open(target);
+  assert.equal(report.corruptBlocks, 0);
+  assert.equal(report.refusedLines, 0);
+  await wal.close();
+  return target.points;
+}
+
+for (const [what, min, max] of [
+  ['1-7 byte chunks (lines through the splitter buffer)', 1, 7],
+  ['20-300 byte chunks', 20, 300],
+  ['one chunk', 1 << 20, 1 << 20],
+] as const) {
+  test(`LineIngest with a WAL, ${what}: replay gives back exactly the accepted points, in order`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carbonado-line-wal-'));
+    try {
+      const wal = new WriteAheadLog({ dir, fsync: false, flushInterval: 3_600_000 });
+      const cache = new MetricCache({ log: wal });
+      await wal.open(cache);
+      const sink = new CheckingSink(cache);
+      const stats = new ReceiverStats();
+      const options = { ...DEFAULT_POINT_LIMITS, now: 0, maxLineLength: 100 };
+      const ingest = new LineIngest(sink, stats, createLogger('test'), options, new NameInterner());
+      const splitter = new LineSplitter(100);
+      const { bytes, good } = mixedLoad(500);
+      const chunks = chunked(bytes, min, max);
+      for (let i = 0; i < chunks.length; i++) {
+        // A clock that moves between reads: each -1 must replay as the now of its own read.
+        options.now = NOW_S + i;
+        ingest.begin(chunks[i]);
+        splitter.push(chunks[i], ingest);
+        ingest.flush();
+      }
+      assert.deepEqual(sink.problems, []);
+      assert.equal(sink.points.length, good);
+      assert.equal(stats.metricsReceived, good);
+      assert.ok(sink.rawBatches > 0 && sink.rawBatches === sink.batches, 'every batch carried its lines');
+      assert.deepEqual(sink.points.slice(0, 3), [
+        { name: 'plain.m0', timestamp: 1700000000, value: 0 },
+        { name: 'crlf.m1', timestamp: 1700000001, value: 0.25 },
+        { name: 'tagged.m;x=1;y=2', timestamp: sink.points[2].timestamp, value: 2 },
+      ]);
+      assert.ok(sink.points[2].timestamp >= NOW_S);
+      await wal.flush();
+      assert.equal(wal.stats()['wal.writtenPoints'], good);
+      assert.deepEqual(await replay(dir), sink.points);
+      await wal.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('TCP and UDP receivers in front of a WAL: replay gives back what they accepted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'carbonado-line-wal-'));
+  try {
+    const wal = new WriteAheadLog({ dir, fsync: false, flushInterval: 3_600_000 });
+    const cache = new MetricCache({ log: wal });
+    await wal.open(cache);
+    const sink = new CheckingSink(cache);
+    const tcp = new PlaintextTcpReceiver({ port: 0, sink, clock, maxLineLength: 100 });
+    const udp = new PlaintextUdpReceiver({ port: 0, sink, clock, maxLineLength: 100 });
+    await tcp.start();
+    await udp.start();
+    const { bytes, good } = mixedLoad(300);
+    const c = await tcpClient(tcp.address().port);
+    for (const chunk of chunked(bytes, 1, 400)) await send(c, chunk);
+    await until(() => sink.points.length >= good || sink.problems.length > 0);
+    assert.deepEqual(sink.problems, []);
+    assert.equal(sink.points.length, good);
+    const u = createSocket('udp4');
+    // The last line of a datagram needs no newline.
+    await new Promise<void>((resolve, reject) =>
+      u.send('udp.a 1 -1\nbad line\nudp.b 2 1700000000', udp.address().port, '127.0.0.1', (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
+    await until(() => sink.points.length >= good + 2 || sink.problems.length > 0);
+    u.close();
+    assert.deepEqual(sink.problems, []);
+    assert.deepEqual(sink.points.slice(-2), [
+      { name: 'udp.a', timestamp: NOW_S, value: 1 },
+      { name: 'udp.b', timestamp: 1700000000, value: 2 },
+    ]);
+    assert.ok(sink.rawBatches > 0 && sink.rawBatches === sink.batches);
+    await wal.flush();
+    assert.deepEqual(await replay(dir), sink.points);
+    c.destroy();
+    await tcp.stop();
+    await udp.stop();
+    await wal.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('LineIngest drops the raw lines of a batch holding points they do not cover', () => {
+  const seen: { points: number; rawLines: number }[] = [];
+  const sink: IngestSink = {
+    add() {},
+    addBatch(batch) {
+      seen.push({ points: batch.length, rawLines: batch.rawLines.length });
+    },
+    paused: false,
+    onResume() {},
+  };
+  const options = { ...DEFAULT_POINT_LIMITS, now: NOW_S, maxLineLength: 100 };
+  const ingest = new LineIngest(sink, new ReceiverStats(), createLogger('test'), options, new NameInterner());
+  const splitter = new LineSplitter(100);
+  const read = (text: string, extra?: () => void) => {
+    const chunk = Buffer.from(text);
+    ingest.begin(chunk);
+    splitter.push(chunk, ingest);
+    extra?.();
+    ingest.flush();
+  };
+  read('a 1 1\nb 2 2\n');
+  // A point that came by another path than line(): the lines no longer tell the whole batch.
+  read('c 3 3\n', () => (ingest as unknown as { batch: PointBatch }).batch.push('other', 1, 1));
+  read('d 4 4\n');
+  assert.deepEqual(seen, [
+    { points: 2, rawLines: 1 },
+    { points: 2, rawLines: 0 },
+    { points: 1, rawLines: 1 },
+  ]);
 });

@@ -14,7 +14,7 @@ import type { IngestSink } from '../sink.js';
 import { ReceiverStats } from '../stats.js';
 import { TcpConnections } from '../tcp.js';
 import { type LineHandler, LineSplitter } from './lines.js';
-import { type LineOptions, type ParsedLine, parseLine } from './parse.js';
+import { type LineOptions, type ParsedLine, parseCommonLines, parseLine } from './parse.js';
 
 /** Options of both plaintext receivers. */
 export interface PlaintextOptions {
@@ -37,14 +37,31 @@ export interface PlaintextOptions {
 }
 
 /**
- * Turns lines into points and counters; one per TCP connection, one per UDP socket. The points of one
- * read go to the sink together (`flush`, after each chunk).
+ * Turns lines into points and counters; one per TCP connection, one per UDP socket. Per read: `begin`
+ * with the chunk, the splitter's lines, then `flush` hands the read's points to the sink together.
+ *
+ * The batch also carries the accepted lines' own bytes (`PointBatch.rawLines`), so the write-ahead log
+ * copies them instead of encoding each point. Adjacent accepted lines of the chunk form one span (blank
+ * lines between them included: they parse to nothing again); a refused or overlong line ends the span,
+ * as its bytes may be anything (0xFE included, which the WAL's block magic relies on never meeting). A
+ * line the splitter completed in its own buffer, which it reuses within the same push, is copied.
  */
-class LineIngest implements LineHandler {
+export class LineIngest implements LineHandler {
   peer = '';
   private readonly parsed: ParsedLine = { ok: true, name: '', value: 0, timestamp: 0 };
   private readonly batch = new PointBatch();
+  /** The chunk being pushed; lines in any other buffer come from the splitter's pending bytes. */
+  private chunk: Buffer | undefined;
+  /** The open span of `chunk`: from the first accepted line's start to the last one's end, or -1. */
+  private spanStart = -1;
+  private spanEnd = 0;
+  /** Points whose lines are in `rawLines` (or the open span): all of the batch's, or the raw lines go. */
+  private rawPoints = 0;
 
+  /**
+   * `options.now` is read at `begin`, for timestamp -1; the receiver sets it per read. `names` is shared
+   * by all LineIngests under the same options.
+   */
   constructor(
     private readonly sink: IngestSink,
     private readonly stats: ReceiverStats,
@@ -53,31 +70,82 @@ class LineIngest implements LineHandler {
     private readonly names: NameInterner,
   ) {}
 
+  /** Starts a read: `chunk` is what is about to be pushed through the splitter. */
+  begin(chunk: Buffer): void {
+    this.chunk = chunk;
+    this.batch.rawNow = this.options.now;
+  }
+
   line(buf: Buffer, start: number, end: number): void {
     const r = parseLine(buf, start, end, this.options, this.parsed, this.names);
     if (r === null) return;
     if (r.ok) {
       this.stats.metricsReceived++;
       this.batch.push(r.name, r.timestamp, r.value);
+      this.accepted(buf, start, end, 1);
       return;
     }
+    this.endSpan();
     this.stats.drop(r.reason);
     // Worded as carbon's "invalid line received from client %s, ignoring [%s]".
     this.log.limited(r.reason, `invalid line received from ${this.peer}, ignoring: ${r.error}`);
   }
 
-  /** Hands the points of the lines seen since the last flush to the sink. */
+  /** The common lines at `buf[start, end)`, all at once (parse.ts parseCommonLines); see LineHandler. */
+  takeLines(buf: Buffer, start: number, end: number): number {
+    const batch = this.batch;
+    const before = batch.length;
+    const stop = parseCommonLines(buf, start, end, this.options, this.names, batch);
+    const n = batch.length - before;
+    if (n > 0) {
+      this.stats.metricsReceived += n;
+      this.accepted(buf, start, stop - 1, n);
+    }
+    return stop;
+  }
+
+  /** Hands the points of the lines seen since `begin` to the sink. */
   flush(): void {
+    this.endSpan();
+    // A guard for the rawLines invariant, should a path ever add points without their lines: then the
+    // WAL logs the points one by one, which is slower but never wrong.
+    if (this.rawPoints !== this.batch.length) this.batch.rawLines.length = 0;
+    this.rawPoints = 0;
     addBatch(this.sink, this.batch);
     this.batch.clear();
+    this.chunk = undefined;
   }
 
   overlong(): void {
+    this.endSpan();
     this.stats.drop('lineTooLong');
     this.log.limited(
       'lineTooLong',
       `line over ${this.options.maxLineLength} bytes received from ${this.peer}, ignoring it`,
     );
+  }
+
+  /**
+   * Notes that the lines `buf[start, end)` gave `points` points (one line from `line`; a path taking
+   * several lines at once calls it once for them, `end` before their last `\n`).
+   */
+  private accepted(buf: Buffer, start: number, end: number, points: number): void {
+    this.rawPoints += points;
+    if (buf === this.chunk) {
+      if (this.spanStart < 0) this.spanStart = start;
+      this.spanEnd = end;
+    } else {
+      this.endSpan();
+      this.batch.rawLines.push(Buffer.from(buf.subarray(start, end)));
+    }
+  }
+
+  private endSpan(): void {
+    if (this.spanStart < 0) return;
+    const chunk = this.chunk as Buffer;
+    const end = this.spanEnd < chunk.length && chunk[this.spanEnd] === 0x0a ? this.spanEnd + 1 : this.spanEnd;
+    this.batch.rawLines.push(chunk.subarray(this.spanStart, end));
+    this.spanStart = -1;
   }
 }
 
@@ -142,6 +210,7 @@ export class PlaintextTcpReceiver implements Service {
     ingest.peer = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.on('data', (chunk: Buffer) => {
       c.lineOptions.now = Math.floor(c.clock() / 1000);
+      ingest.begin(chunk);
       splitter.push(chunk, ingest);
       ingest.flush();
       this.connections.checkFlow();
@@ -213,6 +282,7 @@ export class PlaintextUdpReceiver implements Service {
     }
     ingest.peer = `${from.address}:${from.port}`;
     this.c.lineOptions.now = Math.floor(this.c.clock() / 1000);
+    ingest.begin(msg);
     splitter.push(msg, ingest);
     splitter.end(ingest);
     ingest.flush();

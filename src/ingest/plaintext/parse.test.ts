@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { PointBatch } from '../batch.js';
 import { DEFAULT_POINT_LIMITS } from '../datapoint.js';
 import { parseDecimal } from '../decimal.js';
 import { NameInterner } from '../intern.js';
-import { type LineOptions, type ParsedLine, parseLine } from './parse.js';
+import { type LineOptions, type ParsedLine, parseCommonLines, parseLine } from './parse.js';
 
 const NOW = 1_700_000_000;
 const options: LineOptions = { ...DEFAULT_POINT_LIMITS, now: NOW };
@@ -157,4 +158,142 @@ test('with an interner: a refused name is never remembered, so it is refused eve
     }
   }
   assert.equal(names.size, 0);
+});
+
+// parseCommonLines against parseLine: the fast path must take exactly what parseLine would give, or
+// stop and leave the line to it.
+const COMMON_OPTIONS = { ...options, maxLineLength: 200 };
+
+/** Every line through parseCommonLines, falling back to parseLine where it stops, as LineSplitter does. */
+function viaCommon(text: string, names: NameInterner): { points: unknown[]; fast: number } {
+  const buf = Buffer.from(text);
+  const batch = new PointBatch();
+  const points: unknown[] = [];
+  let fast = 0;
+  let from = 0;
+  while (from < buf.length) {
+    const stop = parseCommonLines(buf, from, buf.length, COMMON_OPTIONS, names, batch);
+    for (let i = 0; i < batch.length; i++)
+      points.push([batch.names[i], batch.values[i], batch.timestamps[i]]);
+    fast += batch.length;
+    batch.clear();
+    if (stop === buf.length) break;
+    const nl = buf.indexOf(0x0a, stop);
+    const r =
+      nl - stop > COMMON_OPTIONS.maxLineLength ? null : parseLine(buf, stop, nl, options, undefined, names);
+    if (r?.ok) points.push([r.name, r.value, r.timestamp]);
+    else if (r) points.push(r.reason);
+    from = nl + 1;
+  }
+  return { points, fast };
+}
+
+function viaParseLine(text: string): unknown[] {
+  const out: unknown[] = [];
+  for (const line of text.split('\n').slice(0, -1)) {
+    const buf = Buffer.from(line);
+    if (buf.length > COMMON_OPTIONS.maxLineLength) continue;
+    const r = parseLine(buf, 0, buf.length, options);
+    if (r?.ok) out.push([r.name, r.value, r.timestamp]);
+    else if (r) out.push(r.reason);
+  }
+  return out;
+}
+
+test('parseCommonLines gives what parseLine gives, line for line, and takes the common shape itself', () => {
+  const lines = [
+    'a.b 1 1700000000',
+    'a.b 1.5 1700000000',
+    'a.b -0 1700000000',
+    'a.b 007.250 1700000000',
+    'a.b 5. 1700000000',
+    'a.b .5 1700000000',
+    'a.b -.5 0',
+    'a.b 0.1 1700000001',
+    'a.b 123456789012345 1700000000', // 15 significant digits: fast
+    'a.b 1234567890123456 1700000000', // 16: parseLine's Number() path
+    'a.b 0.0000000000000000000001 1700000000', // 22 fraction digits
+    'a.b 0.00000000000000000000001 1700000000', // 23
+    `a.b 0.${'0'.repeat(300)}1 1700000000`, // over maxLineLength
+    'a.b 1e3 1700000000',
+    'a.b 1 1700000000\r',
+    'a.b  1 1700000000',
+    ' a.b 1 1700000000',
+    'a.b\t1 1700000000',
+    'a.b 1 -1',
+    'a.b 1 1700000000.5',
+    'a.b 1 4102444800',
+    'a.b 1 4102444801',
+    'a.b 1 0001700000000',
+    'a.b - 1700000000',
+    'a.b . 1700000000',
+    'a.b 1 ',
+    'a.b 1',
+    'a.b nan 1700000000',
+    'new.name 2 1700000000',
+    'new.name 3 1700000000',
+    'tagged;b=2;a=1 4 1700000000',
+    'tagged;a=1;b=2 5 1700000000',
+    'caf\u00e9 6 1700000000',
+    'a..b 7 1700000000',
+    '',
+    'a.b 8 1700000000',
+  ];
+  const text = `${lines.join('\n')}\n`;
+  const names = new NameInterner();
+  const { points, fast } = viaCommon(text, names);
+  assert.deepEqual(points, viaParseLine(text));
+  // Known names in the common shape, after their first sight: the fast path took them.
+  assert.equal(fast, 13, 'lines that took the fast path');
+  const again = viaCommon('a.b 2.5 1700000000\nnew.name 1 1700000000\ntagged;b=2;a=1 4 1\n', names);
+  assert.equal(again.fast, 3);
+  assert.deepEqual(again.points, [
+    ['a.b', 2.5, 1700000000],
+    ['new.name', 1, 1700000000],
+    ['tagged;a=1;b=2', 4, 1],
+  ]);
+});
+
+test('parseCommonLines agrees with parseLine on 20,000 random lines of plausible and broken shapes', () => {
+  let seed = 12345;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)];
+  const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(random() * 10))).join('');
+  const lines: string[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const name = pick([
+      'a.b',
+      'host.cpu.user',
+      `m${Math.floor(random() * 50)}.v`,
+      'x;t=1',
+      'bad..name',
+      'é.x',
+    ]);
+    const value = pick([
+      digits(1 + Math.floor(random() * 18)),
+      `-${digits(1 + Math.floor(random() * 8))}.${digits(Math.floor(random() * 25))}`,
+      `${digits(Math.floor(random() * 3))}.${digits(1 + Math.floor(random() * 6))}`,
+      `${digits(2)}e${digits(1)}`,
+      '-',
+      '1.2.3',
+    ]);
+    const ts = pick([
+      `1${digits(9)}`,
+      `1${digits(9)}`,
+      digits(1 + Math.floor(random() * 16)),
+      '-1',
+      `${digits(10)}.5`,
+      '',
+    ]);
+    const sep = pick([' ', ' ', ' ', ' ', '  ', '\t']);
+    const end = pick(['', '', '', '\r', ' ']);
+    lines.push(`${name}${sep}${value} ${ts}${end}`);
+  }
+  const text = `${lines.join('\n')}\n`;
+  const { points, fast } = viaCommon(text, new NameInterner());
+  assert.deepEqual(points, viaParseLine(text));
+  assert.ok(fast > 500, `${fast} lines took the fast path`);
 });

@@ -27,8 +27,10 @@ export interface WhisperStoreOptions {
   sparse?: boolean;
   /** Epoch seconds used as whisper's `now` on write; defaults to the wall clock. */
   clock?: () => number;
-  /** Write on a worker thread (write-thread.ts) so file I/O does not hold up the event loop. */
+  /** Write on worker threads (write-thread.ts) so file I/O does not hold up the event loop. */
   writeThread?: boolean;
+  /** How many write threads, with `writeThread`; default one per core, at most 4. */
+  writeThreads?: number;
 }
 
 /**
@@ -63,8 +65,11 @@ export class WhisperStore implements Store {
   private readonly schemaFor: (metric: string) => WhisperSchema;
   private readonly sparse: boolean;
   private readonly clock: () => number;
-  /** Files known to exist (bounded by the number of metrics, as carbon's own caches are). */
-  private readonly known = new Set<string>();
+  /**
+   * Metrics whose files are known to exist, with their paths (bounded by the number of metrics, as
+   * carbon's own caches are): a steady write neither stats the file nor builds its path again.
+   */
+  private readonly known = new Map<string, string>();
   private readonly knownDirs = new Set<string>();
   /** Metrics written through the write thread: their files exist (by name, no path to build). */
   private readonly written = new Set<string>();
@@ -79,7 +84,11 @@ export class WhisperStore implements Store {
     this.writesOffThread = options.writeThread === true;
     if (options.writeThread) {
       if (options.clock) throw new Error('BUG: a write thread uses the wall clock; clock is for tests');
-      this.thread = new WhisperWriteThread({ root: this.root, sparse: this.sparse });
+      this.thread = new WhisperWriteThread({
+        root: this.root,
+        sparse: this.sparse,
+        threads: options.writeThreads,
+      });
     }
   }
 
@@ -165,18 +174,19 @@ export class WhisperStore implements Store {
     schema?: WhisperSchema,
   ): boolean {
     if (timestamps.length === 0) return false;
-    const path = metricPath(this.root, metric);
+    let path = this.known.get(metric);
     let created = false;
-    if (!this.known.has(path)) {
+    if (path === undefined) {
+      path = metricPath(this.root, metric);
       if (!existsSync(path)) created = this.createFile(path, schema ?? this.schemaFor(metric));
-      this.known.add(path);
+      this.known.set(metric, path);
     }
     const points = lastWriteWins(timestamps, values);
     try {
       updateMany(path, points.timestamps, points.values, this.clock());
     } catch (err) {
       // Removed behind our back (an operator deleting a metric): forget it so the next write recreates it.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.known.delete(path);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.known.delete(metric);
       throw err;
     }
     return created;
@@ -239,10 +249,10 @@ export class WhisperStore implements Store {
 
   /** True when the metric's file exists. */
   async exists(metric: string): Promise<boolean> {
+    if (this.known.has(metric)) return true;
     const path = metricPath(this.root, metric);
-    if (this.known.has(path)) return true;
     if (!existsSync(path)) return false;
-    this.known.add(path);
+    this.known.set(metric, path);
     return true;
   }
 

@@ -1,12 +1,17 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WhisperSchema } from './store.js';
 
 /**
- * Whisper writes on a worker thread. File I/O is synchronous (one small read or write each, where
+ * Whisper writes on worker threads. File I/O is synchronous (one small read or write each, where
  * Node's async fs would cost a thread-pool round trip apiece), and on the main thread it took ~60% of
  * the event loop under load, starving the receivers (bench/ingest). Here the main thread only packs
- * batches; the worker does the opens, reads and writes. Writes made in the same event-loop turn go as
- * one message, their numbers packed in one transferred Float64Array.
+ * batches; the workers do the opens, reads and writes. Writes made in the same event-loop turn go as
+ * one message per worker, their numbers packed in one transferred Float64Array.
+ *
+ * A metric always goes to the same worker (by a hash of its name), so its writes stay in order. More than
+ * one worker lets a drain of many metrics use every core once receiving leaves them idle: bench/ingest's
+ * last pass writes each of 10,000 files once more after the last point arrives, at ~30 µs a file.
  */
 export interface WriteJob {
   metric: string;
@@ -28,11 +33,15 @@ export interface WriteMessage {
   data: Float64Array;
 }
 
-/** The worker's answer: null for a metric written, or its error; 1 in `created` where it made the file. */
+/**
+ * The worker's answer: 1 in `created` where it made the file, and the metrics that failed, by their
+ * index in the message (a list of the failures only: a message carries thousands of metrics, and a
+ * reply of one entry per metric cost the worker more to send than some of its writes).
+ */
 export interface WriteReply {
   id: number;
-  errors: Array<{ name: string; message: string; code?: string } | null>;
   created: Uint8Array;
+  errors: Array<{ index: number; name: string; message: string; code?: string }>;
 }
 
 interface Pending extends WriteJob {
@@ -52,34 +61,53 @@ export class WhisperWriteError extends Error {
   }
 }
 
+/** Write threads when none are configured: one per core, at most 4. */
+export function defaultWriteThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+type Outcomes = Array<boolean | Error> | Error;
+
 export class WhisperWriteThread {
-  private readonly worker: Worker;
+  private readonly workers: Worker[] = [];
   private queue: Pending[] = [];
   private scheduled = false;
   private nextId = 1;
-  /** Messages sent and not answered: what to do with the reply (or with the thread's failure). */
-  private readonly inflight = new Map<number, (outcomes: Array<boolean | Error> | Error) => void>();
+  /** Messages sent and not answered: what to do with the reply (or with the threads' failure). */
+  private readonly inflight = new Map<number, (outcomes: Outcomes) => void>();
+  private idle: (() => void) | undefined;
   private closed = false;
   private failure: Error | undefined;
 
-  constructor(opts: { root: string; sparse?: boolean }) {
+  /** `threads`: how many workers (default `defaultWriteThreads()`). */
+  constructor(opts: { root: string; sparse?: boolean; threads?: number }) {
+    const threads = opts.threads ?? defaultWriteThreads();
+    if (!(Number.isInteger(threads) && threads >= 1)) throw new Error(`BUG: ${threads} write threads`);
     // From source (tsx) the worker is the .ts file beside this one, and it must register tsx's loader
     // itself: a worker does not inherit the main thread's module hooks. From dist it is the .js.
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
     const url = new URL(`./write-worker.${ext}`, import.meta.url);
     const workerData = { root: opts.root, sparse: opts.sparse ?? false };
-    this.worker =
-      ext === 'js'
-        ? new Worker(url, { workerData })
-        : new Worker(
-            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
-            { eval: true, workerData },
-          );
-    this.worker.on('message', (reply: WriteReply) => this.settle(reply));
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => {
-      if (!this.closed) this.fail(new Error(`BUG: whisper write thread exited (${code})`));
-    });
+    for (let i = 0; i < threads; i++) {
+      const worker =
+        ext === 'js'
+          ? new Worker(url, { workerData })
+          : new Worker(
+              `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
+              { eval: true, workerData },
+            );
+      worker.on('message', (reply: WriteReply) => this.settle(reply));
+      worker.on('error', (err) => this.fail(err));
+      worker.on('exit', (code) => {
+        if (!this.closed) this.fail(new Error(`BUG: whisper write thread exited (${code})`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  /** Worker threads writing. */
+  get threads(): number {
+    return this.workers.length;
   }
 
   /** Resolves true when the worker created the file for this write. */
@@ -109,15 +137,15 @@ export class WhisperWriteThread {
     );
   }
 
-  /** Waits for every write in flight, then ends the thread. Safe to call twice. */
+  /** Waits for every write in flight, then ends the threads. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     while (this.queue.length > 0 || this.inflight.size > 0) {
       if (this.queue.length > 0) this.send();
-      await new Promise<void>((r) => this.worker.once('message', () => setImmediate(r)));
+      if (this.inflight.size > 0) await new Promise<void>((r) => (this.idle = r));
     }
     this.closed = true;
-    await this.worker.terminate();
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
   private send(): void {
@@ -134,8 +162,42 @@ export class WhisperWriteThread {
     );
   }
 
-  /** Packs `jobs` into one message (their numbers in one transferred Float64Array) and posts it. */
-  private post(jobs: WriteJob[], settle: (outcomes: Array<boolean | Error> | Error) => void): void {
+  /**
+   * Sends `jobs` to the workers, each metric to its own (`workerOf`), as one message per worker, and
+   * calls `settle` once with every job's outcome in order (or with the threads' failure).
+   */
+  private post(jobs: WriteJob[], settle: (outcomes: Outcomes) => void): void {
+    const n = this.workers.length;
+    if (n === 1) {
+      this.postTo(0, jobs, settle);
+      return;
+    }
+    const parts: number[][] = Array.from({ length: n }, () => []);
+    for (let i = 0; i < jobs.length; i++) parts[workerOf(jobs[i].metric, n)].push(i);
+    const outcomes: Array<boolean | Error> = new Array(jobs.length);
+    let waiting = parts.filter((p) => p.length > 0).length;
+    let failed = false;
+    parts.forEach((part, w) => {
+      if (part.length === 0) return;
+      this.postTo(
+        w,
+        part.map((i) => jobs[i]),
+        (got) => {
+          if (failed) return;
+          if (got instanceof Error) {
+            failed = true;
+            settle(got);
+            return;
+          }
+          for (let k = 0; k < part.length; k++) outcomes[part[k]] = got[k];
+          if (--waiting === 0) settle(outcomes);
+        },
+      );
+    });
+  }
+
+  /** Packs `jobs` into one message (their numbers in one transferred Float64Array) for worker `w`. */
+  private postTo(w: number, jobs: WriteJob[], settle: (outcomes: Outcomes) => void): void {
     let total = 0;
     for (const j of jobs) total += j.timestamps.length;
     const data = new Float64Array(total * 2);
@@ -158,18 +220,24 @@ export class WhisperWriteThread {
       schemas: jobs.map((j) => j.schema ?? null),
       data,
     };
-    this.worker.postMessage(msg, [data.buffer, counts.buffer]);
+    this.workers[w].postMessage(msg, [data.buffer, counts.buffer]);
   }
 
   private settle(reply: WriteReply): void {
     const settle = this.inflight.get(reply.id);
     if (!settle) throw new Error(`BUG: reply for unknown write message ${reply.id}`);
     this.inflight.delete(reply.id);
-    settle(
-      reply.errors.map((e, i) =>
-        e === null ? reply.created[i] === 1 : new WhisperWriteError(e.name, e.message, e.code),
-      ),
-    );
+    const outcomes: Array<boolean | Error> = Array.from(reply.created, (c) => c === 1);
+    for (const e of reply.errors) outcomes[e.index] = new WhisperWriteError(e.name, e.message, e.code);
+    settle(outcomes);
+    this.wakeIdle();
+  }
+
+  private wakeIdle(): void {
+    if (this.inflight.size > 0 || this.idle === undefined) return;
+    const idle = this.idle;
+    this.idle = undefined;
+    setImmediate(idle);
   }
 
   private fail(err: Error): void {
@@ -178,5 +246,13 @@ export class WhisperWriteThread {
     this.inflight.clear();
     for (const j of this.queue) j.reject(err);
     this.queue = [];
+    this.wakeIdle();
   }
+}
+
+/** The worker that writes `metric`: FNV-1a of its UTF-16 code units, modulo `n`. */
+export function workerOf(metric: string, n: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < metric.length; i++) h = Math.imul(h ^ metric.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % n;
 }

@@ -39,10 +39,9 @@ parentPort!.on('message', (msg: WriteMessage) => {
     at += 2 * n;
     try {
       if (store.writeSync(msg.metrics[i], timestamps, values, msg.schemas[i] ?? undefined)) created[i] = 1;
-      errors.push(null);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      errors.push({ name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code });
+      errors.push({ index: i, name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code });
     }
   }
   const reply: WriteReply = { id: msg.id, errors, created };
