@@ -1,13 +1,17 @@
 // The pure parts of bench/ingest: /proc parsers, the load, the whisper point counter, the ready line,
 // the ratios. The benchmark's figures are only as good as these.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseReadyLine } from '../bench/ingest/carbonado.js';
-import { buildLoad, type LoadShape, pointTimestamp } from '../bench/ingest/load.js';
+import { buildLoad, type LoadShape, metricName, pointTimestamp, pointValue } from '../bench/ingest/load.js';
 import type { RunResult } from '../bench/ingest/measure.js';
 import { parseProcNetTcp, parseProcStatTicks, parseProcStatus } from '../bench/ingest/proc.js';
 import { median, ratios, targets } from '../bench/ingest/report.js';
-import { countLoadPoints, whisperPath } from '../bench/ingest/whisper-check.js';
+import { countLoadPoints, PersistChecker, whisperPath } from '../bench/ingest/whisper-check.js';
+import { WhisperStore } from '../src/storage/whisper/store.js';
 
 describe('proc parsers', () => {
   test('status: VmHWM and VmRSS in bytes', () => {
@@ -232,5 +236,46 @@ describe('ratios and targets', () => {
       median(allTimedOut, 'carbonado', 1, (r) => r.persistedPointsPerSecond),
       null,
     );
+  });
+});
+
+describe('PersistChecker', () => {
+  test('polls pending files, keeps reading a file it holds open, and is done when every point is there', () => {
+    const root = mkdtempSync(join(tmpdir(), 'carbonado-bench-check-'));
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const shape: LoadShape = { metrics: 3, points: 4, step: 10, lastTimestamp: now - (now % 10) - 10 };
+      const store = new WhisperStore({
+        root,
+        schemaFor: () => ({
+          archives: [{ secondsPerPoint: 10, points: 60 }],
+          xFilesFactor: 0,
+          aggregationMethod: 'average',
+        }),
+      });
+      const write = (i: number, js: number[]) =>
+        store.writeSync(
+          metricName(i),
+          js.map((j) => pointTimestamp(shape, j)),
+          js.map((j) => pointValue(i, j)),
+        );
+      const checker = new PersistChecker(root, shape);
+      assert.equal(checker.poll(), false, 'no files yet');
+      write(0, [0, 1, 2, 3]);
+      write(1, [0, 1]);
+      checker.openExisting();
+      assert.equal(checker.poll(), false);
+      assert.deepEqual(checker.progress(), { present: 6, wrong: 0, completeMetrics: 1 });
+      // Metric 1's file is open from the last poll: later writes to it are seen through that descriptor.
+      write(1, [2, 3]);
+      write(2, [0, 1, 2]);
+      store.writeSync(metricName(2), [pointTimestamp(shape, 3)], [99]);
+      assert.equal(checker.poll(), true, 'every point present (one with the wrong value)');
+      assert.deepEqual(checker.progress(), { present: 12, wrong: 1, completeMetrics: 3 });
+      checker.close();
+      checker.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -128,6 +128,7 @@ export async function measureRun(
   if (prime) await sendAndAwaitPersisted(server, prime, opts);
   const sockets = await connectAll(server.linePort, load.buffers.length);
   const checker = new PersistChecker(server.whisperRoot, load.shape);
+  checker.openExisting();
   const cpu0 = readCpuSeconds(server.pid);
   const t0 = performance.now();
   const acceptedSeconds = await sendAndAwaitTaken(
@@ -150,6 +151,7 @@ export async function measureRun(
     await sleep(opts.persistPollMs);
   }
   const cpuSeconds = readCpuSeconds(server.pid) - cpu0;
+  checker.close();
   const { peakRss } = readProcMemory(server.pid);
   for (const s of sockets) s.end();
   const stopped = await server.stop(opts.stopGraceMs);
@@ -179,10 +181,14 @@ async function sendAndAwaitPersisted(server: RunningServer, load: Load, opts: Ru
   await sendAndAwaitTaken(sockets, load.buffers, server.linePort, opts.acceptPollMs, t0);
   for (const s of sockets) s.end();
   const checker = new PersistChecker(server.whisperRoot, load.shape);
-  while (!checker.poll()) {
-    if (performance.now() - t0 > opts.persistTimeoutMs)
-      throw new Error('the priming load never reached the disk');
-    await sleep(opts.persistPollMs);
+  try {
+    while (!checker.poll()) {
+      if (performance.now() - t0 > opts.persistTimeoutMs)
+        throw new Error('the priming load never reached the disk');
+      await sleep(opts.persistPollMs);
+    }
+  } finally {
+    checker.close();
   }
 }
 
@@ -211,6 +217,7 @@ export async function measureCacheMemory(
   const rssAfterBytes = readProcMemory(server.pid).rss;
   const checker = new PersistChecker(server.whisperRoot, load.shape);
   checker.poll();
+  checker.close();
   const onDisk = checker.progress().present;
   for (const s of sockets) s.destroy();
   await server.kill();

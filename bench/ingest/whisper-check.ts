@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LoadShape, metricName, pointTimestamp, pointValue } from './load.js';
 
@@ -46,12 +46,15 @@ export function countLoadPoints(bytes: Buffer, shape: LoadShape, metricIndex: nu
   const last = shape.lastTimestamp;
   let present = 0;
   let wrong = 0;
+  // A DataView (big-endian by default) reads a slot in a few instructions; Buffer#readUInt32BE's checks
+  // made this loop cost more than reading the file (5 µs against 3 µs for 420 slots).
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   for (let p = offset, end = offset + points * 12; p < end; p += 12) {
-    const interval = bytes.readUInt32BE(p);
+    const interval = view.getUint32(p);
     if (interval < first || interval > last || (interval - first) % shape.step !== 0) continue;
     present++;
     const j = (interval - first) / shape.step;
-    if (bytes.readDoubleBE(p + 4) !== pointValue(metricIndex, j)) wrong++;
+    if (view.getFloat64(p + 4) !== pointValue(metricIndex, j)) wrong++;
   }
   return { present, wrong };
 }
@@ -70,14 +73,25 @@ export interface PersistProgress {
   completeMetrics: number;
 }
 
+/** Files kept open between polls, at most (the rest are opened and closed at each poll). */
+const MAX_OPEN_FILES = 8192;
+
 /**
  * Polls the whisper files for the load, re-reading only metrics not yet complete (a complete file stays
  * complete), so a poll late in the run is cheap and the checker steals little CPU from the server.
+ *
+ * The checker's own cost is in the figure it measures (the server has to wait for the CPU it takes), so
+ * it is kept low: a pending file stays open between polls and is read with one pread into a reused
+ * buffer. The first poll after acceptance, with every file still pending, cost about 0.25 s for 10,000
+ * files when each read opened the file, stat'ed it and allocated a buffer (readFileSync); it then came
+ * to a third or more of the time Carbonado's persisted figure measured after acceptance.
  */
 export class PersistChecker {
   private readonly pending: Set<number>;
   private readonly found: Int32Array;
   private wrongByMetric: Int32Array;
+  private readonly fds = new Map<number, number>();
+  private buffer = Buffer.alloc(64 * 1024);
 
   constructor(
     private readonly root: string,
@@ -88,18 +102,27 @@ export class PersistChecker {
     this.wrongByMetric = new Int32Array(shape.metrics);
   }
 
+  /**
+   * Opens the files that exist already (`--existing-files`), before the timed run starts, so the first
+   * poll only reads them.
+   */
+  openExisting(): void {
+    for (const i of this.pending) {
+      if (this.fds.size >= MAX_OPEN_FILES) return;
+      try {
+        this.fds.set(i, openSync(whisperPath(this.root, metricName(i)), 'r'));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+  }
+
   /** Reads the files of incomplete metrics once; true when every point of every metric is present. */
   poll(): boolean {
     for (const i of this.pending) {
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(whisperPath(this.root, metricName(i)));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw e;
-      }
-      // A file being created may be shorter than its header says: count it as not written yet.
-      if (bytes.length < 28) continue;
+      const bytes = this.read(i);
+      // Not there yet, or being created and shorter than its header says: not written yet.
+      if (bytes === null || bytes.length < 28) continue;
       let got: FilePoints;
       try {
         got = countLoadPoints(bytes, this.shape, i);
@@ -109,9 +132,50 @@ export class PersistChecker {
       }
       this.found[i] = got.present;
       this.wrongByMetric[i] = got.wrong;
-      if (got.present === this.shape.points) this.pending.delete(i);
+      if (got.present === this.shape.points) {
+        this.pending.delete(i);
+        this.forget(i);
+      }
     }
     return this.pending.size === 0;
+  }
+
+  /** Closes the files still open. */
+  close(): void {
+    for (const i of [...this.fds.keys()]) this.forget(i);
+  }
+
+  /** The whole file of metric `i` (a view of the reused buffer, valid until the next read), or null. */
+  private read(i: number): Buffer | null {
+    let fd = this.fds.get(i);
+    const keep = fd !== undefined || this.fds.size < MAX_OPEN_FILES;
+    if (fd === undefined) {
+      try {
+        fd = openSync(whisperPath(this.root, metricName(i)), 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+      if (keep) this.fds.set(i, fd);
+    }
+    try {
+      let n = readSync(fd, this.buffer, 0, this.buffer.length, 0);
+      if (n === this.buffer.length) {
+        // A file larger than the buffer (a longer retention): grow to its size and read again.
+        this.buffer = Buffer.alloc(Math.max(fstatSync(fd).size, 2 * this.buffer.length));
+        n = readSync(fd, this.buffer, 0, this.buffer.length, 0);
+      }
+      return this.buffer.subarray(0, n);
+    } finally {
+      if (!keep) closeSync(fd);
+    }
+  }
+
+  private forget(i: number): void {
+    const fd = this.fds.get(i);
+    if (fd === undefined) return;
+    this.fds.delete(i);
+    closeSync(fd);
   }
 
   progress(): PersistProgress {

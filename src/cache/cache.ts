@@ -67,6 +67,8 @@ export class MetricCache implements IngestSink, CacheReader {
   private _paused = false;
   /** Points accepted while the cache was already over maxSize (carbon's cache.overflow). */
   overflow = 0;
+  /** Points accepted since start (`add`, `addBatch`; not replayed ones): the writer watches it move. */
+  accepted = 0;
 
   /** `opts.maxSize` is capped at slab.ts's MAX_POINTS (2^28), what the slab is sure to hold. */
   constructor(opts: CacheOptions = {}) {
@@ -97,6 +99,7 @@ export class MetricCache implements IngestSink, CacheReader {
     let q = this.queues.get(name);
     if (q === undefined) q = this.newQueue(name, log === undefined ? 0 : log.segment);
     this.slab.push(q, timestamp, value);
+    this.accepted++;
     if (++this._size >= this.maxSize) this.atSize(this._size);
     if (log !== undefined) log.append(name, timestamp, value);
   }
@@ -116,6 +119,7 @@ export class MetricCache implements IngestSink, CacheReader {
     }
     const before = this._size;
     this._size += length;
+    this.accepted += length;
     // What `add` decides point by point; only a batch that reaches maxSize needs the walk.
     if (this._size >= this.maxSize) {
       for (let size = before + 1; size <= this._size; size++) if (size >= this.maxSize) this.atSize(size);

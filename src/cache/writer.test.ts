@@ -128,32 +128,47 @@ describe('CacheWriter', () => {
     ]);
   });
 
-  test('gathers: after a slice of one-point writes while points keep coming, it waits gatherMs', async () => {
+  test('gathers: after a slice of one-point writes, it waits while points keep coming, and writes once they stop', async () => {
     const store = new MemoryStore();
     const cache = new MetricCache();
     const names = Array.from({ length: 10 }, (_, i) => `g.m${i}`);
     for (const n of names) cache.add(n, 1, 1);
     // Each metric's next point arrives while its first is being written, as from a busy receiver (after
-    // the slice has taken its metrics, as with a write thread).
+    // the slice has taken its metrics, as with a write thread); then a point every 5 ms, to one metric
+    // after another, until the test stops them.
     store.writesOffThread = true;
     store.onWrite = (batch) => {
       if (batch.timestamps[0] === 1) queueMicrotask(() => cache.add(batch.metric, 2, 2));
     };
+    let t = 3;
+    const feed = setInterval(() => {
+      cache.add(names[t % 10], t, t);
+      t++;
+    }, 5);
     const writer = new CacheWriter({ cache, store, gatherMs: 60_000 });
-    await writer.start();
-    await until(() => writer.stats().committedPoints === 10, 'the first slice');
-    // One point per write and more waiting: the writer holds back (for a minute) instead of writing them.
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(writer.stats().committedPoints, 10);
-    assert.equal(cache.size, 10);
-    // stop() ends the wait and drains.
+    try {
+      await writer.start();
+      await until(() => writer.stats().committedPoints === 10, 'the first slice');
+      // One point per write and more arriving: the writer holds back (up to a minute) instead of writing.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(writer.stats().committedPoints, 10);
+      assert.ok(cache.size > 20, `${cache.size} points gathered`);
+    } finally {
+      clearInterval(feed);
+    }
+    // Points stopped: the rest is written at once (within the 10 s `until` allows), not a minute later.
+    const sent = 10 + cache.size;
+    await until(() => writer.stats().committedPoints === sent, 'the gathered points written');
     await writer.stop();
-    assert.equal(writer.stats().committedPoints, 20);
-    for (const n of names)
-      assert.deepEqual(store.points(n), [
+    assert.equal(writer.stats().committedPoints, sent);
+    for (const n of names) {
+      const got = store.points(n);
+      assert.deepEqual(got.slice(0, 2), [
         [1, 1],
         [2, 2],
       ]);
+      assert.ok(got.length > 2, `${n} got the later points too`);
+    }
   });
 
   test('create limit: metrics without a token stay in the cache, queryable, none dropped', async () => {

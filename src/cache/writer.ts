@@ -48,6 +48,9 @@ const MAX_SLICE_METRICS = 2000;
 /** Below this many points per write, while points keep arriving, the writer waits `gatherMs` between slices. */
 const MIN_POINTS_PER_UPDATE = 4;
 
+/** While gathering, the writer looks this often (ms) whether points still arrive. */
+const GATHER_STEP_MS = 20;
+
 interface Failure {
   attempts: number;
   /** performance.now() ms before which the metric is not tried again. */
@@ -174,6 +177,7 @@ export class CacheWriter implements Service {
     // A store that writes off the main thread takes a whole slice of batches at once (one message);
     // one that writes right here is awaited batch by batch so the slice ends on time.
     const concurrent = this.store.writesOffThread === true;
+    const slices: Promise<void>[] = [];
     for (;;) {
       // A store that writes many metrics in one go gets the slice as one call, unless a create limit
       // needs each metric's existence checked first (write() does that).
@@ -202,13 +206,35 @@ export class CacheWriter implements Service {
         else await this.write(batch);
         wrote++;
       }
-      if (slice.length > 0) await this.writeSlice(slice);
+      // Two slices in flight: the next one is popped and packed while the write threads write this one.
+      // A metric in both goes to the same thread, in order, so its writes still land in order.
+      if (slice.length > 0) slices.push(this.writeSlice(slice));
+      if (slices.length > 1) await slices.shift();
       if (writes.length > 0) await Promise.all(writes);
       if (throttled > 0) await this.idle(throttled);
-      else if (wrote > 0 && this.gathering(wrote, points)) await this.pause(this.gatherMs);
+      else if (wrote > 0 && this.gathering(wrote, points)) await this.gather();
       else if (wrote > 0) await yieldToEventLoop();
-      else if (this.draining) return;
+      else if (slices.length > 0) {
+        // Nothing to take now: let the slice in flight land (a failure requeues), then look again, as
+        // points may have arrived meanwhile without a new metric to wake an idle wait.
+        await slices.shift();
+      } else if (this.draining) return;
       else await this.idle(this.nextEligible());
+    }
+  }
+
+  /**
+   * Waits up to `gatherMs` for points to gather, in steps of GATHER_STEP_MS, and stops early once a step
+   * brings none: when a load ends, what is left is written at once, not `gatherMs` later per slice.
+   */
+  private async gather(): Promise<void> {
+    const until = performance.now() + this.gatherMs;
+    for (;;) {
+      const seen = this.cache.accepted;
+      const left = until - performance.now();
+      if (left <= 0 || this.draining) return;
+      await this.pause(Math.min(GATHER_STEP_MS, left));
+      if (this.cache.accepted === seen) return;
     }
   }
 

@@ -1,6 +1,12 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { aggregate } from './aggregate.js';
-import { type ArchiveInfo, MAX_TIMESTAMP, POINT_SIZE, readHeader, type WhisperHeader } from './format.js';
+import {
+  type ArchiveInfo,
+  MAX_TIMESTAMP,
+  POINT_SIZE,
+  readHeaderBytes,
+  type WhisperHeader,
+} from './format.js';
 import { pythonSetOrder } from './pyset-order.js';
 
 // update_many as python3-whisper 1.1.4 does it (whisper.py: update_many, file_update_many,
@@ -95,7 +101,15 @@ export function updateManyFd(
     sortedVs[i] = +values[order[i]];
   }
 
-  const header = readHeader(fd, path);
+  const read = readHeaderBytes(fd, path);
+  const header = read.header;
+  // The first archive starts right after the header, so the header read (512 bytes at least) usually
+  // holds its base interval: one pread fewer per update (a pread is ~5 µs of a ~27 µs update here).
+  // Only the first archive: nothing in this call writes it before it is updated (its points come
+  // first, and propagation only writes coarser archives), whereas a coarser archive's base may change
+  // under propagation from this very call.
+  const first = header.archives[0];
+  firstBase = first.offset + 4 <= read.bytes.length ? read.bytes.readUInt32BE(first.offset) : -1;
   const archives = header.archives;
   now = Math.trunc(now);
   let archiveIndex = 0;
@@ -112,6 +126,9 @@ export function updateManyFd(
   }
   if (groupEnd > 0) archiveUpdateMany(fd, header, archiveIndex, 0, groupEnd);
 }
+
+/** Archive 0's base interval as the header read of this update found it, or -1 when it did not reach it. */
+let firstBase = -1;
 
 function readU32(fd: number, position: number): number {
   readSync(fd, word, 0, 4, position);
@@ -150,7 +167,7 @@ function archiveUpdateMany(fd: number, header: WhisperHeader, index: number, lo:
   runs++;
   runByte[runs] = bytes;
 
-  let base = readU32(fd, archive.offset);
+  let base = index === 0 && firstBase >= 0 ? firstBase : readU32(fd, archive.offset);
   if (base === 0) base = runStart[0];
   const archiveEnd = archive.offset + archive.size;
   for (let r = 0; r < runs; r++) {
