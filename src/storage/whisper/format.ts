@@ -161,10 +161,13 @@ export function readHeader(fd: number, path: string): WhisperHeader {
  * readHeader, plus the file's first bytes as it read them (the whole header, and at least 512 bytes of
  * a file that long): a view of a shared buffer, valid until the next read. A fetch takes the first
  * archive's base timestamp from there instead of reading it again, as that archive starts right after
- * the header.
+ * the header. `fileSize`: the file's size when the caller has just fstat'ed it (else it is fstat'ed here).
  */
-export function readHeaderBytes(fd: number, path: string): { header: WhisperHeader; bytes: Buffer } {
-  const fileSize = fstatSync(fd).size;
+export function readHeaderBytes(
+  fd: number,
+  path: string,
+  fileSize: number = fstatSync(fd).size,
+): { header: WhisperHeader; bytes: Buffer } {
   let want = Math.min(fileSize, HEADER_PROBE);
   let got = readSync(fd, headerScratch, 0, want, 0);
   if (got >= METADATA_SIZE) {

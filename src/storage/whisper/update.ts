@@ -70,13 +70,17 @@ export function updateMany(
   }
 }
 
-/** updateMany on an open file descriptor; `path` only names the file in errors. */
+/**
+ * updateMany on an open file descriptor; `path` only names the file in errors. `fileSize`, when the
+ * caller has just fstat'ed the file, saves the header read its own fstat.
+ */
 export function updateManyFd(
   fd: number,
   path: string,
   timestamps: ArrayLike<number>,
   values: ArrayLike<number>,
   now: number,
+  fileSize?: number,
 ): void {
   const n = timestamps.length;
   if (values.length !== n)
@@ -101,7 +105,7 @@ export function updateManyFd(
     sortedVs[i] = +values[order[i]];
   }
 
-  const read = readHeaderBytes(fd, path);
+  const read = readHeaderBytes(fd, path, fileSize);
   const header = read.header;
   // The first archive starts right after the header, so the header read (512 bytes at least) usually
   // holds its base interval: one pread fewer per update (a pread is ~5 µs of a ~27 µs update here).

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WhisperSchema } from './store.js';
@@ -66,6 +67,27 @@ export function defaultWriteThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
+/**
+ * Whisper files each write thread may keep open (WhisperStore's `openFiles`): three quarters of the
+ * process's open file limit (Linux: /proc/self/limits; Node raises the soft limit to the hard one at
+ * start), at most 65,536, shared by the threads; the rest stays for sockets, reads and the WAL.
+ * Elsewhere, 384 in all.
+ */
+export function openFilesPerThread(threads: number): number {
+  let limit = 512;
+  try {
+    const line = readFileSync('/proc/self/limits', 'latin1')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = Number(line?.split(/\s+/)[3]);
+    if (Number.isFinite(soft) && soft > 0) limit = soft;
+    else if (line?.split(/\s+/)[3] === 'unlimited') limit = 2 ** 20;
+  } catch {
+    // not Linux: keep the small default
+  }
+  return Math.max(16, Math.floor(Math.min((limit * 3) / 4, 65_536) / threads));
+}
+
 type Outcomes = Array<boolean | Error> | Error;
 
 export class WhisperWriteThread {
@@ -87,7 +109,11 @@ export class WhisperWriteThread {
     // itself: a worker does not inherit the main thread's module hooks. From dist it is the .js.
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
     const url = new URL(`./write-worker.${ext}`, import.meta.url);
-    const workerData = { root: opts.root, sparse: opts.sparse ?? false };
+    const workerData = {
+      root: opts.root,
+      sparse: opts.sparse ?? false,
+      openFiles: openFilesPerThread(threads),
+    };
     for (let i = 0; i < threads; i++) {
       const worker =
         ext === 'js'

@@ -7,7 +7,7 @@ import { WRITE_THREAD_NICE, type WriteMessage, type WriteReply } from './write-t
 // The whisper write thread (write-thread.ts): unpacks each message and writes metric by metric with
 // the synchronous WhisperStore.writeSync. One failing metric fails only itself.
 
-const { root, sparse } = workerData as { root: string; sparse: boolean };
+const { root, sparse, openFiles } = workerData as { root: string; sparse: boolean; openFiles: number };
 
 // Receiving comes before writing: the cache (and its WAL) holds accepted points however long writes
 // take, but a receiver starved of CPU leaves clients waiting. On Linux a thread has its own nice value,
@@ -23,6 +23,7 @@ try {
 const store = new WhisperStore({
   root,
   sparse,
+  openFiles,
   schemaFor: (metric) => {
     throw new Error(`no schema sent for ${metric}, which has no file`);
   },

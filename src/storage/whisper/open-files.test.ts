@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { create } from './create.js';
+import { metricPath, OpenFiles, WhisperStore } from './store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'carbonado-open-files-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const schema = {
+  archives: [{ secondsPerPoint: 10, points: 60 }],
+  xFilesFactor: 0,
+  aggregationMethod: 'average',
+};
+const NOW = 1_700_000_000;
+const T = NOW - 100;
+
+function store(root: string, openFiles: number): WhisperStore {
+  return new WhisperStore({ root, schemaFor: () => schema, clock: () => NOW, openFiles });
+}
+
+async function values(s: WhisperStore, metric: string): Promise<number[]> {
+  const got = await s.fetch(metric, T - 10, T + 30, NOW);
+  return [...(got?.values ?? [])];
+}
+
+test('writes through files held open land; a deleted file is created again at the next write', async () => {
+  const root = mkdtempSync(join(dir, 'a-'));
+  const s = store(root, 8);
+  assert.equal(s.writeSync('x.a', [T], [1]), true, 'created');
+  assert.equal(s.writeSync('x.a', [T + 10], [2]), false);
+  assert.deepEqual(await values(s, 'x.a'), [1, 2, Number.NaN, Number.NaN]);
+  unlinkSync(metricPath(root, 'x.a'));
+  // The descriptor held open points at the deleted file: the write notices and starts again by name.
+  assert.equal(s.writeSync('x.a', [T + 20], [3]), true, 'created again');
+  assert.deepEqual(await values(s, 'x.a'), [Number.NaN, Number.NaN, 3, Number.NaN]);
+  s.closeFiles();
+});
+
+test('a file replaced by a rename (as whisper-resize does) gets the next write, not the old inode', async () => {
+  const root = mkdtempSync(join(dir, 'b-'));
+  const s = store(root, 8);
+  s.writeSync('x.b', [T], [1]);
+  const path = metricPath(root, 'x.b');
+  const fresh = join(root, 'fresh.wsp');
+  create(fresh, [{ secondsPerPoint: 10, points: 120 }], { xFilesFactor: 0, aggregationMethod: 'sum' });
+  renameSync(fresh, path);
+  assert.equal(s.writeSync('x.b', [T + 10], [5]), false);
+  const info = await s.info('x.b');
+  assert.equal(info?.archives[0].points, 120, 'the new file');
+  assert.deepEqual(await values(s, 'x.b'), [Number.NaN, 5, Number.NaN, Number.NaN]);
+  s.closeFiles();
+});
+
+test('a truncated file fails its write and is let go; other metrics carry on', () => {
+  const root = mkdtempSync(join(dir, 'c-'));
+  const s = store(root, 8);
+  s.writeSync('x.c', [T], [1]);
+  s.writeSync('x.d', [T], [1]);
+  truncateSync(metricPath(root, 'x.c'), 100);
+  assert.throws(() => s.writeSync('x.c', [T + 10], [2]), /x\/c\.wsp/);
+  assert.equal(s.writeSync('x.d', [T + 10], [2]), false);
+  s.closeFiles();
+});
+
+test('OpenFiles: holds at most its capacity; when full, a file is let go only after a minute idle', () => {
+  const root = mkdtempSync(join(dir, 'd-'));
+  const paths = ['p0', 'p1', 'p2'].map((n) => join(root, `${n}.wsp`));
+  for (const p of paths) create(p, schema.archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  let clock = 0;
+  const files = new OpenFiles(2, () => clock);
+  const write = (i: number, t: number) => assert.equal(files.update(paths[i], [t], [i], NOW), true);
+  // Rounds over three files with room for two: the first two stay held, the third is opened each time.
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 3; i++) write(i, T + 10 * round);
+    assert.deepEqual(
+      paths.map((p) => files.holds(p)),
+      [true, true, false],
+    );
+  }
+  // A minute later p0 and p1 are idle: writing p2 takes the place of the least recently written.
+  clock += 61_000;
+  write(2, T + 30);
+  assert.deepEqual(
+    paths.map((p) => files.holds(p)),
+    [false, true, true],
+  );
+  write(1, T + 30);
+  write(0, T + 30);
+  assert.equal(files.size, 2);
+  files.closeAll();
+  assert.equal(files.size, 0);
+});
