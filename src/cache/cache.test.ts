@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PointBatch } from '../ingest/batch.js';
+import { FNV_BASIS, fnvStep, NameInterner } from '../ingest/intern.js';
 import { MetricCache, type PointLog } from './cache.js';
 import { lastPerTimestamp } from './points.js';
 import { createStrategy } from './strategy.js';
@@ -319,4 +320,81 @@ test('addBatch leaves the cache as add of each point would: queues, size, pause,
       for (let m = 0; m < 7; m++) assert.deepEqual(many.peek(`m${m}`), one.peek(`m${m}`), `${what}, m${m}`);
     }
   }
+});
+
+describe('MetricCache.addBatch with interner handles', () => {
+  /** A batch of points whose names come through `names`, as a plaintext receiver makes them. */
+  function batchOf(names: NameInterner, points: Array<[string, number]>): PointBatch {
+    const batch = new PointBatch(2);
+    batch.useInterner(names);
+    for (const [name, t] of points) {
+      const bytes = Buffer.from(name);
+      let hash = FNV_BASIS;
+      for (const b of bytes) hash = fnvStep(hash, b);
+      let entry = names.find(bytes, 0, bytes.length, hash);
+      if (entry < 0) entry = names.add(bytes, 0, bytes.length, hash, name);
+      batch.push(names.nameOf(entry), t, t * 10, entry);
+    }
+    return batch;
+  }
+
+  test('points reach their own metric through handles, also after pops and requeues reuse queue ids', () => {
+    const names = new NameInterner();
+    const cache = new MetricCache();
+    cache.addBatch(
+      batchOf(names, [
+        ['a', 1],
+        ['b', 1],
+        ['a', 2],
+        ['c', 1],
+      ]),
+    );
+    assert.deepEqual(cache.peek('a'), { timestamps: [1, 2], values: [10, 20] });
+    // a's queue is taken; b's id may be reused for it, and the handles of a and b must not mix.
+    const popped = cache.pop('a');
+    assert.ok(popped);
+    cache.release(popped);
+    const pb = cache.pop('b');
+    assert.ok(pb);
+    cache.addBatch(
+      batchOf(names, [
+        ['b', 3],
+        ['a', 3],
+        ['b', 4],
+      ]),
+    );
+    cache.requeue(pb);
+    cache.addBatch(
+      batchOf(names, [
+        ['a', 5],
+        ['b', 5],
+        ['c', 2],
+      ]),
+    );
+    assert.deepEqual(cache.peek('a'), { timestamps: [3, 5], values: [30, 50] });
+    assert.deepEqual(cache.peek('b'), { timestamps: [1, 3, 4, 5], values: [10, 30, 40, 50] });
+    assert.deepEqual(cache.peek('c'), { timestamps: [1, 2], values: [10, 20] });
+    assert.equal(cache.size, 8);
+    // Handles were kept: a's entry holds a's current queue.
+    const aEntry = names.find(Buffer.from('a'), 0, 1, fnvStep(FNV_BASIS, 0x61));
+    assert.ok(names.handles[2 * aEntry] >= 0);
+  });
+
+  test('a batch whose interner was cleared meanwhile goes by name (its entries mean other names now)', () => {
+    const names = new NameInterner();
+    const cache = new MetricCache();
+    cache.addBatch(
+      batchOf(names, [
+        ['x', 1],
+        ['y', 1],
+      ]),
+    );
+    const batch = batchOf(names, [['x', 2]]);
+    // The interner starts afresh (its byte budget was reached): entry 0 is now 'z'.
+    names.clear();
+    batchOf(names, [['z', 1]]);
+    cache.addBatch(batch);
+    assert.deepEqual(cache.peek('x'), { timestamps: [1, 2], values: [10, 20] });
+    assert.equal(cache.peek('z'), undefined);
+  });
 });

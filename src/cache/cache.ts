@@ -104,17 +104,32 @@ export class MetricCache implements IngestSink, CacheReader {
     if (log !== undefined) log.append(name, timestamp, value);
   }
 
-  /** `add` of each of the batch's points, in one loop. */
+  /**
+   * `add` of each of the batch's points, in one loop. When the batch's names come with their entries in
+   * a receiver's NameInterner (`PointBatch.handleTable`), the entry keeps the name's queue and the
+   * queue's generation, so a known name reaches its queue without the Map: in bench/ingest (10,000
+   * metrics in turn) the Map's lookup was a third of the cache's time, its table and entries each a
+   * cache miss. A handle whose generation is stale (the queue was taken by the writer since) falls back
+   * to the Map, and is renewed.
+   */
   addBatch(batch: PointBatch): void {
     const log = this.log;
     const segment = log === undefined ? 0 : log.segment;
-    const { names, timestamps, values, length } = batch;
+    const { names, timestamps, values, length, entries } = batch;
     const queues = this.queues;
     const slab = this.slab;
+    const handles = batch.handleTable()?.handles;
     for (let i = 0; i < length; i++) {
-      const name = names[i];
-      let q = queues.get(name);
-      if (q === undefined) q = this.newQueue(name, segment);
+      const e = handles === undefined ? -1 : entries[i];
+      let q = e < 0 ? -1 : handles![2 * e];
+      if (q < 0 || slab.generation(q) !== handles![2 * e + 1]) {
+        const name = names[i];
+        q = queues.get(name) ?? this.newQueue(name, segment);
+        if (e >= 0) {
+          handles![2 * e] = q;
+          handles![2 * e + 1] = slab.generation(q);
+        }
+      }
       slab.push(q, timestamps[i], values[i]);
     }
     const before = this._size;

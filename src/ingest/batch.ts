@@ -1,3 +1,4 @@
+import type { NameInterner } from './intern.js';
 import type { IngestSink } from './sink.js';
 
 /**
@@ -22,18 +23,42 @@ export class PointBatch {
   rawLines: Buffer[] = [];
   /** Epoch seconds that timestamp -1 in `rawLines` stood for. */
   rawNow = 0;
+  /**
+   * Per point, its name's entry in `interner` (-1: none), when `interner` is set and still at
+   * `internerEpoch`: a sink may keep a handle per entry there (`NameInterner.handles`) and skip looking
+   * the name up (MetricCache does). Only the plaintext receivers set it.
+   */
+  entries: Int32Array;
+  interner: NameInterner | undefined;
+  internerEpoch = 0;
 
   constructor(capacity = 1024) {
     this.timestamps = new Float64Array(capacity);
     this.values = new Float64Array(capacity);
+    this.entries = new Int32Array(capacity);
   }
 
-  push(name: string, timestamp: number, value: number): void {
+  push(name: string, timestamp: number, value: number, entry = -1): void {
     if (this.length === this.timestamps.length) this.grow();
     const i = this.length++;
     this.names[i] = name;
     this.timestamps[i] = timestamp;
     this.values[i] = value;
+    this.entries[i] = entry;
+  }
+
+  /**
+   * The interner whose entries `push` is given, from now on (at its current epoch); undefined for none.
+   */
+  useInterner(interner: NameInterner | undefined): void {
+    this.interner = interner;
+    this.internerEpoch = interner?.epoch ?? 0;
+  }
+
+  /** The interner, if the entries pushed are still its entries (it was not cleared since). */
+  handleTable(): NameInterner | undefined {
+    const t = this.interner;
+    return t !== undefined && t.epoch === this.internerEpoch ? t : undefined;
   }
 
   /** Forgets the points and raw lines, keeping the arrays for the next read. */
@@ -46,10 +71,13 @@ export class PointBatch {
     const n = this.timestamps.length * 2;
     const timestamps = new Float64Array(n);
     const values = new Float64Array(n);
+    const entries = new Int32Array(n);
     timestamps.set(this.timestamps);
     values.set(this.values);
+    entries.set(this.entries);
     this.timestamps = timestamps;
     this.values = values;
+    this.entries = entries;
   }
 }
 

@@ -18,13 +18,25 @@ export function fnvStep(hash: number, byte: number): number {
   return Math.imul(hash ^ byte, 0x01000193);
 }
 
+const HASH = 0;
+const START = 1;
+const LENGTH = 2;
+const ENTRY = 4;
+
 export class NameInterner {
   // slot -> entry index + 1 (0: empty); a power of two, kept at most half full.
   private slots: Int32Array;
-  private hashes = new Int32Array(1024);
-  private starts = new Int32Array(1024);
-  private lengths = new Int32Array(1024);
+  /** Per entry, ENTRY int32s side by side (one cache line for a lookup): hash, start in arena, length. */
+  private entries = new Int32Array(1024 * ENTRY);
   private names: string[] = [];
+  /**
+   * Per entry, two int32s a sink may keep for the name: MetricCache keeps its queue and the queue's
+   * generation there (cache.ts addBatch), so a known name finds its queue without a Map lookup. -1 when
+   * unset. Entry numbers are reused after `clear`, which bumps `epoch` and unsets every handle.
+   */
+  handles = new Int32Array(1024 * 2).fill(-1);
+  /** Bumped by `clear`: entry numbers taken before then mean other names now. */
+  epoch = 0;
   private arena: Uint8Array;
   private used = 0;
 
@@ -41,41 +53,59 @@ export class NameInterner {
 
   /** The name stored for the bytes `buf[start, end)` whose FNV-1a hash is `hash`, or undefined. */
   get(buf: Uint8Array, start: number, end: number, hash: number): string | undefined {
+    const i = this.find(buf, start, end, hash);
+    return i < 0 ? undefined : this.names[i];
+  }
+
+  /** The entry of the bytes `buf[start, end)` whose FNV-1a hash is `hash` (see `nameOf`), or -1. */
+  find(buf: Uint8Array, start: number, end: number, hash: number): number {
     const len = end - start;
     const slots = this.slots;
     const mask = slots.length - 1;
     const arena = this.arena;
+    const entries = this.entries;
     for (let s = hash & mask; ; s = (s + 1) & mask) {
       const e = slots[s];
-      if (e === 0) return undefined;
+      if (e === 0) return -1;
       const i = e - 1;
-      if (this.hashes[i] !== hash || this.lengths[i] !== len) continue;
-      let at = this.starts[i];
+      const at = i * ENTRY;
+      if (entries[at + HASH] !== hash || entries[at + LENGTH] !== len) continue;
+      let a = entries[at + START];
       let k = start;
-      while (k < end && arena[at] === buf[k]) {
-        at++;
+      while (k < end && arena[a] === buf[k]) {
+        a++;
         k++;
       }
-      if (k === end) return this.names[i];
+      if (k === end) return i;
     }
   }
 
-  /** Remembers `name` for the bytes `buf[start, end)` (hash as for `get`); they must not be held yet. */
-  add(buf: Uint8Array, start: number, end: number, hash: number, name: string): void {
+  /** The name of entry `i` (from `find` or `add`). */
+  nameOf(i: number): string {
+    return this.names[i];
+  }
+
+  /**
+   * Remembers `name` for the bytes `buf[start, end)` (hash as for `get`); they must not be held yet.
+   * Returns its entry, or -1 for bytes longer than the table holds.
+   */
+  add(buf: Uint8Array, start: number, end: number, hash: number, name: string): number {
     const len = end - start;
-    if (len > this.maxBytes) return;
+    if (len > this.maxBytes) return -1;
     if (this.used + len > this.maxBytes) this.clear();
     if (this.used + len > this.arena.length) this.growArena(this.used + len);
     const i = this.names.length;
-    if (i === this.hashes.length) this.growEntries();
+    if ((i + 1) * ENTRY > this.entries.length) this.growEntries();
     if (2 * (i + 1) > this.slots.length) this.rehash(this.slots.length * 2);
     this.arena.set(buf.subarray(start, end), this.used);
-    this.hashes[i] = hash;
-    this.starts[i] = this.used;
-    this.lengths[i] = len;
+    const at = i * ENTRY;
+    this.entries[at + HASH] = hash;
+    this.entries[at + START] = this.used;
+    this.entries[at + LENGTH] = len;
     this.names.push(name);
     this.used += len;
     this.place(i);
+    return i;
   }
 
   /** Forgets every name. */
@@ -83,12 +113,14 @@ export class NameInterner {
     this.slots.fill(0);
     this.names = [];
     this.used = 0;
+    this.handles.fill(-1);
+    this.epoch++;
   }
 
   private place(i: number): void {
     const slots = this.slots;
     const mask = slots.length - 1;
-    let s = this.hashes[i] & mask;
+    let s = this.entries[i * ENTRY + HASH] & mask;
     while (slots[s] !== 0) s = (s + 1) & mask;
     slots[s] = i + 1;
   }
@@ -99,15 +131,12 @@ export class NameInterner {
   }
 
   private growEntries(): void {
-    const n = this.hashes.length * 2;
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.hashes = grow(this.hashes);
-    this.starts = grow(this.starts);
-    this.lengths = grow(this.lengths);
+    const entries = new Int32Array(this.entries.length * 2);
+    entries.set(this.entries);
+    this.entries = entries;
+    const handles = new Int32Array(this.handles.length * 2).fill(-1);
+    handles.set(this.handles);
+    this.handles = handles;
   }
 
   private growArena(need: number): void {

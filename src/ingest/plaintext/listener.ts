@@ -74,6 +74,7 @@ export class LineIngest implements LineHandler {
   begin(chunk: Buffer): void {
     this.chunk = chunk;
     this.batch.rawNow = this.options.now;
+    this.batch.useInterner(this.names);
   }
 
   line(buf: Buffer, start: number, end: number): void {

@@ -201,10 +201,10 @@ export function parseCommonLines(
     if (b !== 0x0a || i === timeStart || i - timeStart > 15 || timestamp > maxTimestamp) return line;
     // Only a value padded with thousands of zeros gets here; parseLine's caller refuses it as too long.
     if (i - line > maxLineLength) return line;
-    const name = names.get(buf, line, nameEnd, hash);
-    if (name === undefined) return line;
+    const entry = names.find(buf, line, nameEnd, hash);
+    if (entry < 0) return line;
     const v = fraction === 0 ? mantissa : mantissa / POW10[fraction];
-    batch.push(name, timestamp, negative ? -v : v);
+    batch.push(names.nameOf(entry), timestamp, negative ? -v : v, entry);
     line = i + 1;
   }
   return line;
