@@ -362,6 +362,14 @@ async function replay(dir: string): Promise<RecordedPoint[]> {
   return target.points;
 }
 
+/** A WAL in `dir` (flushed only when asked), a cache logging to it, and a CheckingSink in front. */
+async function walSink(dir: string): Promise<{ wal: WriteAheadLog; sink: CheckingSink }> {
+  const wal = new WriteAheadLog({ dir, fsync: false, flushInterval: 3_600_000 });
+  const cache = new MetricCache({ log: wal });
+  await wal.open(cache);
+  return { wal, sink: new CheckingSink(cache) };
+}
+
 for (const [what, min, max] of [
   ['1-7 byte chunks (lines through the splitter buffer)', 1, 7],
   ['20-300 byte chunks', 20, 300],
@@ -370,10 +378,7 @@ for (const [what, min, max] of [
   test(`LineIngest with a WAL, ${what}: replay gives back exactly the accepted points, in order`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'carbonado-line-wal-'));
     try {
-      const wal = new WriteAheadLog({ dir, fsync: false, flushInterval: 3_600_000 });
-      const cache = new MetricCache({ log: wal });
-      await wal.open(cache);
-      const sink = new CheckingSink(cache);
+      const { wal, sink } = await walSink(dir);
       const stats = new ReceiverStats();
       const options = { ...DEFAULT_POINT_LIMITS, now: 0, maxLineLength: 100 };
       const ingest = new LineIngest(sink, stats, createLogger('test'), options, new NameInterner());
@@ -410,10 +415,7 @@ for (const [what, min, max] of [
 test('TCP and UDP receivers in front of a WAL: replay gives back what they accepted', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'carbonado-line-wal-'));
   try {
-    const wal = new WriteAheadLog({ dir, fsync: false, flushInterval: 3_600_000 });
-    const cache = new MetricCache({ log: wal });
-    await wal.open(cache);
-    const sink = new CheckingSink(cache);
+    const { wal, sink } = await walSink(dir);
     const tcp = new PlaintextTcpReceiver({ port: 0, sink, clock, maxLineLength: 100 });
     const udp = new PlaintextUdpReceiver({ port: 0, sink, clock, maxLineLength: 100 });
     await tcp.start();
