@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEBIAN_PYTHON, ensureDebianPackages } from './support/debian.js';
 import { getJson, type RenderJson } from './support/net.js';
-import { startServer } from './support/server.js';
+import { type RunningServer, startServer } from './support/server.js';
 
 // kill -9 mid-load: every point the server had accepted more than one write-ahead-log interval (1 s)
 // before the kill must be in the whisper files after a restart. "Accepted" is proven, not assumed:
@@ -45,8 +45,10 @@ test('kill -9 mid-load loses at most about one WAL interval of accepted points',
     '--metric-interval',
     '0',
   ];
+  const servers: RunningServer[] = [];
   try {
     const first = await startServer(args);
+    servers.push(first);
     const T0 = Math.floor(Date.now() / 1000) - 1800; // batch k is stamped T0 + k: distinct 1 s slots
     const line = connect({ host: '127.0.0.1', port: first.ports.line });
     await new Promise((r) => line.once('connect', r));
@@ -61,7 +63,9 @@ test('kill -9 mid-load loses at most about one WAL interval of accepted points',
         const r = await getJson<RenderJson>(
           first.ports.http,
           `/render?target=crash.sentinel&from=${T0 + k - 1}&until=${T0 + k}&format=json`,
-        );
+        ).catch((e: Error) => {
+          throw new Error(`${e.message}\nserver log:\n${first.stderr().slice(-2000)}`);
+        });
         if (r[0]?.datapoints.some(([v]) => v === k)) break;
       }
       accepted.push({ k, at: Date.now() });
@@ -73,6 +77,7 @@ test('kill -9 mid-load loses at most about one WAL interval of accepted points',
 
     // Restart: the write-ahead log is replayed into the cache; a clean stop drains it to disk.
     const second = await startServer(args);
+    servers.push(second);
     assert.equal(await second.stop('SIGTERM'), 0);
 
     const ks = accepted.map((a) => a.k);
@@ -114,6 +119,8 @@ print(json.dumps(out))`;
       `${accepted.length} batches of ${METRICS + 1} points accepted; ${lostRecent} points of the last interval lost`,
     );
   } finally {
+    // A failed assertion must not leave a server running (it would hold the test open until timeout).
+    await Promise.all(servers.map((s) => s.stop('SIGKILL')));
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -80,4 +81,45 @@ test('sparse create has the same size and reads as zeros', () => {
   const bytes = readFileSync(path);
   assert.equal(bytes.length, 28 + 1200);
   assert.ok(bytes.subarray(28).every((b) => b === 0));
+});
+
+test('a file being created is never seen half made: it appears whole, and no temporary stays behind', async () => {
+  const path = join(dir, 'whole.wsp');
+  // 2,000,000 points zero-filled: 24 MB written while this process watches the name.
+  const archives = [a(1, 2_000_000)];
+  const code = `import('${new URL('./create.ts', import.meta.url).href}').then(({ create }) => create(${JSON.stringify(path)}, ${JSON.stringify(archives)}, { aggregationMethod: 'sum' }))`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: 'inherit' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  let done = false;
+  exited.then(() => {
+    done = true;
+  });
+  const sizes = new Set<number>();
+  while (!done) {
+    try {
+      sizes.add(statSync(path).size);
+    } catch {
+      // not there yet
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(await exited, 0);
+  const full = 16 + 12 + 2_000_000 * 12;
+  assert.equal(statSync(path).size, full);
+  assert.deepEqual(
+    [...sizes].filter((s) => s !== full),
+    [],
+    'sizes seen while it was being made',
+  );
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('whole.wsp.')),
+    [],
+    'temporary files left',
+  );
+  // Creating it again fails as whisper's create does, and leaves no temporary either.
+  assert.throws(() => create(path, archives), /EEXIST|exists/);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('whole.wsp.')),
+    [],
+  );
 });

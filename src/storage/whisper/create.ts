@@ -1,4 +1,5 @@
-import { closeSync, ftruncateSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import {
   type AggregationMethod,
   encodeHeader,
@@ -107,8 +108,15 @@ export function create(
   for (const a of sorted) total += a.points * POINT_SIZE;
   if (total > Number.MAX_SAFE_INTEGER || total - POINT_SIZE > MAX_U32)
     throw new WhisperConfigError(`archives need ${total} bytes; whisper offsets are 32-bit`);
-  // 'wx' fails if the file exists, like whisper's "File %s already exists!", without a race.
-  const fd = openSync(path, 'wx');
+  // The file is written whole under a temporary name, then linked to its own: a reader (a render
+  // polling a metric that is being created) never sees it half made, which whisper.create's in-place
+  // write allows and which read as a corrupt file, failing the request. link(2) fails if the name
+  // exists, like whisper's "File %s already exists!" and open's 'wx', without a race. A crash between
+  // the two leaves only a `*.wsp.<pid>-<thread>-<n>.tmp` file, which no metric lookup reads.
+  if (existsSync(path))
+    throw Object.assign(new Error(`EEXIST: file already exists, '${path}'`), { code: 'EEXIST' });
+  const tmp = `${path}.${process.pid}-${threadId}-${++temporaries}.tmp`;
+  const fd = openSync(tmp, 'wx');
   let open = true;
   try {
     writeSync(fd, header, 0, header.length, 0);
@@ -122,9 +130,14 @@ export function create(
     }
     open = false;
     closeSync(fd); // close can fail too (ENOSPC on NFS): then the file is removed like any other failure
+    linkSync(tmp, path);
   } catch (err) {
     if (open) closeSync(fd);
-    unlinkSync(path);
     throw err;
+  } finally {
+    unlinkSync(tmp);
   }
 }
+
+/** Temporary files made by this thread, for unique names. */
+let temporaries = 0;
