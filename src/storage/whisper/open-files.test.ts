@@ -93,3 +93,24 @@ test('OpenFiles: holds at most its capacity; when full, a file is let go only af
   files.closeAll();
   assert.equal(files.size, 0);
 });
+
+test('OpenFiles.closeIdle closes the files not written for a minute, least recently written first', () => {
+  const root = mkdtempSync(join(dir, 'e-'));
+  const paths = ['q0', 'q1', 'q2'].map((n) => join(root, `${n}.wsp`));
+  for (const p of paths) create(p, schema.archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  let clock = 0;
+  const files = new OpenFiles(10, () => clock);
+  files.update(paths[0], [T], [1], NOW);
+  clock = 30_000;
+  files.update(paths[1], [T], [1], NOW);
+  files.update(paths[2], [T], [1], NOW);
+  clock = 61_000;
+  assert.equal(files.closeIdle(), 1);
+  assert.deepEqual(
+    paths.map((p) => files.holds(p)),
+    [false, true, true],
+  );
+  clock = 95_000;
+  assert.equal(files.closeIdle(), 2);
+  assert.equal(files.size, 0);
+});

@@ -220,6 +220,11 @@ export class WhisperStore implements Store {
     this.open?.closeAll();
   }
 
+  /** Closes the files kept open for writing that were not written for a minute. */
+  closeIdleFiles(): void {
+    this.open?.closeIdle();
+  }
+
   /** Creates the file; false when another writer created it first. */
   private createFile(path: string, schema: WhisperSchema): boolean {
     const dir = dirname(path);
@@ -491,6 +496,23 @@ export class OpenFiles {
     this.files.clear();
   }
 
+  /**
+   * Closes the files not written for IDLE_BEFORE_CLOSE_MS. The write threads call it every half of
+   * that: a metric an operator deletes to free its disk space, and that gets no more points, would
+   * otherwise keep its blocks allocated for as long as its file stayed open.
+   */
+  closeIdle(): number {
+    const t = this.now();
+    let closed = 0;
+    // Least recently written first: stop at the first one written lately.
+    for (const [path, file] of this.files) {
+      if (t - file.used < IDLE_BEFORE_CLOSE_MS) break;
+      this.forget(path, file.fd);
+      closed++;
+    }
+    return closed;
+  }
+
   /** True when a new file may be held: there is room, or the least recently written is idle and goes. */
   private room(t: number): boolean {
     if (this.files.size < this.capacity) return true;
@@ -506,5 +528,5 @@ export class OpenFiles {
   }
 }
 
-/** A file held open but not written for this long may be closed to make room for another. */
-const IDLE_BEFORE_CLOSE_MS = 60_000;
+/** A file held open but not written for this long is closed (at once when room is needed). */
+export const IDLE_BEFORE_CLOSE_MS = 60_000;

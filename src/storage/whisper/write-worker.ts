@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { WhisperStore } from './store.js';
+import { IDLE_BEFORE_CLOSE_MS, WhisperStore } from './store.js';
 import { WRITE_THREAD_NICE, type WriteMessage, type WriteReply } from './write-thread.js';
 
 // The whisper write thread (write-thread.ts): unpacks each message and writes metric by metric with
@@ -28,6 +28,9 @@ const store = new WhisperStore({
     throw new Error(`no schema sent for ${metric}, which has no file`);
   },
 });
+
+// Files held open and not written for a minute are closed, so deleting a metric's file frees its space.
+setInterval(() => store.closeIdleFiles(), IDLE_BEFORE_CLOSE_MS / 2).unref();
 
 parentPort!.on('message', (msg: WriteMessage) => {
   const errors: WriteReply['errors'] = [];
