@@ -158,15 +158,14 @@ export class MetricCache implements IngestSink, CacheReader {
   peek(metric: string): { timestamps: number[]; values: number[] } | undefined {
     const q = this.queues.get(metric);
     const flying = this.inflight.get(metric);
-    if (flying === undefined && q === undefined) return undefined;
+    if (flying === undefined) return q === undefined ? undefined : this.slab.copy(q);
+    // The batches in flight came first, then what was queued since.
     const timestamps: number[] = [];
     const values: number[] = [];
-    if (flying !== undefined) {
-      for (const b of flying) {
-        for (let i = 0; i < b.timestamps.length; i++) {
-          timestamps.push(b.timestamps[i]);
-          values.push(b.values[i]);
-        }
+    for (const b of flying) {
+      for (let i = 0; i < b.timestamps.length; i++) {
+        timestamps.push(b.timestamps[i]);
+        values.push(b.values[i]);
       }
     }
     if (q !== undefined) {

@@ -24,19 +24,22 @@ const OFFSET_MASK = PAGE - 1;
 const MIN_BLOCK = 8;
 /** The largest class fills a page. */
 const MAX_CLASS = PAGE_BITS - 3;
-const MAX_PAGES = 2 ** (31 - PAGE_BITS);
+/** One page short of 2^31 doubles: the end of the last block must still fit in an int32. */
+const MAX_PAGES = 2 ** (31 - PAGE_BITS) - 1;
 /** Points the slab is sure to hold: every block at most half full, every page used, with room to spare. */
 export const MAX_POINTS = 2 ** 28;
 
 /**
- * Per queue: head block, next write position, end of the tail block, points held, and its generation
- * (bumped at each release, so a handle kept for a queue id tells whether the id still means that queue).
+ * Per queue: head block, next write position, end of the tail block, points held, its generation
+ * (bumped at each release, so a handle kept for a queue id tells whether the id still means that queue),
+ * and the tail block's size class (the next block is one class larger).
  */
 const HEAD = 0;
 const POS = 1;
 const END = 2;
 const COUNT = 3;
 const GEN = 4;
+const TAIL_CLASS = 5;
 const STRIDE = 8;
 
 export class PointSlab {
@@ -46,12 +49,14 @@ export class PointSlab {
   private bumpLeft = 0;
   private readonly free: number[][] = Array.from({ length: MAX_CLASS + 1 }, () => []);
   private state = new Int32Array(64 * STRIDE);
-  /** Size class of each queue's tail block: the next block is one class larger. */
-  private tailClass = new Uint8Array(64);
   private freeQueues: number[] = [];
   private queues = 0;
+  private _live = 0;
+
   /** Queues in use. */
-  live = 0;
+  get live(): number {
+    return this._live;
+  }
 
   /** A new empty queue's id. Ids are small integers, reused after `release`. */
   open(): number {
@@ -66,8 +71,8 @@ export class PointSlab {
     this.state[s + POS] = head + 2;
     this.state[s + END] = head + MIN_BLOCK;
     this.state[s + COUNT] = 0;
-    this.tailClass[q] = 0;
-    this.live++;
+    this.state[s + TAIL_CLASS] = 0;
+    this._live++;
     return q;
   }
 
@@ -132,7 +137,7 @@ export class PointSlab {
     }
     this.state[q * STRIDE + GEN]++;
     this.freeQueues.push(q);
-    if (--this.live === 0) this.reset();
+    if (--this._live === 0) this.reset();
   }
 
   /** Doubles allocated in pages: what the slab holds in memory, besides its per-queue state. */
@@ -160,12 +165,13 @@ export class PointSlab {
   /** Chains a block one class larger to queue `q`'s full tail; returns the new write position. */
   private extend(q: number): number {
     const s = q * STRIDE;
-    const k = Math.min(this.tailClass[q] + 1, MAX_CLASS);
+    const tailClass = this.state[s + TAIL_CLASS];
+    const k = Math.min(tailClass + 1, MAX_CLASS);
     const block = this.allocate(k);
     // The full tail's header is the block that ends at END.
-    const oldTail = this.state[s + END] - (MIN_BLOCK << this.tailClass[q]);
+    const oldTail = this.state[s + END] - (MIN_BLOCK << tailClass);
     this.pages[oldTail >>> PAGE_BITS][oldTail & OFFSET_MASK] = block;
-    this.tailClass[q] = k;
+    this.state[s + TAIL_CLASS] = k;
     this.state[s + END] = block + (MIN_BLOCK << k);
     return block + 2;
   }
@@ -220,8 +226,5 @@ export class PointSlab {
     const state = new Int32Array(this.state.length * 2);
     state.set(this.state);
     this.state = state;
-    const classes = new Uint8Array(this.tailClass.length * 2);
-    classes.set(this.tailClass);
-    this.tailClass = classes;
   }
 }

@@ -29,8 +29,8 @@ export class PointBatch {
    * the name up (MetricCache does). Only the plaintext receivers set it.
    */
   entries: Int32Array;
-  interner: NameInterner | undefined;
-  internerEpoch = 0;
+  private interner: NameInterner | undefined;
+  private internerEpoch = 0;
 
   constructor(capacity = 1024) {
     this.timestamps = new Float64Array(capacity);

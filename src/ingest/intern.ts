@@ -26,7 +26,7 @@ const ENTRY = 4;
 export class NameInterner {
   // slot -> entry index + 1 (0: empty); a power of two, kept at most half full.
   private slots: Int32Array;
-  /** Per entry, ENTRY int32s side by side (one cache line for a lookup): hash, start in arena, length. */
+  /** Per entry, ENTRY int32s side by side (one cache line for a lookup): hash, start in arena, length, spare. */
   private entries = new Int32Array(1024 * ENTRY);
   private names: string[] = [];
   /**
