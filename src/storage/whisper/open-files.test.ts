@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { create } from './create.js';
-import { metricPath, OpenFiles, WhisperStore } from './store.js';
+import { OpenFiles } from './open-files.js';
+import { metricPath, WhisperStore } from './store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'carbonado-open-files-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

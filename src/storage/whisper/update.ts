@@ -113,7 +113,7 @@ export function updateManyFd(
   // first, and propagation only writes coarser archives), whereas a coarser archive's base may change
   // under propagation from this very call.
   const first = header.archives[0];
-  firstBase = first.offset + 4 <= read.bytes.length ? read.bytes.readUInt32BE(first.offset) : -1;
+  const firstBase = first.offset + 4 <= read.bytes.length ? read.bytes.readUInt32BE(first.offset) : -1;
   const archives = header.archives;
   now = Math.trunc(now);
   let archiveIndex = 0;
@@ -122,25 +122,32 @@ export function updateManyFd(
   for (; k >= 0; k--) {
     const age = now - sortedTs[k];
     while (archives[archiveIndex].retention < age) {
-      if (groupEnd > k + 1) archiveUpdateMany(fd, header, archiveIndex, k + 1, groupEnd);
+      if (groupEnd > k + 1) archiveUpdateMany(fd, header, archiveIndex, k + 1, groupEnd, firstBase);
       groupEnd = k + 1;
       archiveIndex++;
       if (archiveIndex >= archives.length) return; // the rest is older than every archive
     }
   }
-  if (groupEnd > 0) archiveUpdateMany(fd, header, archiveIndex, 0, groupEnd);
+  if (groupEnd > 0) archiveUpdateMany(fd, header, archiveIndex, 0, groupEnd, firstBase);
 }
-
-/** Archive 0's base interval as the header read of this update found it, or -1 when it did not reach it. */
-let firstBase = -1;
 
 function readU32(fd: number, position: number): number {
   readSync(fd, word, 0, 4, position);
   return word.readUInt32BE(0);
 }
 
-/** __archive_update_many for sortedTs/sortedVs[lo, hi), already in chronological order. */
-function archiveUpdateMany(fd: number, header: WhisperHeader, index: number, lo: number, hi: number): void {
+/**
+ * __archive_update_many for sortedTs/sortedVs[lo, hi), already in chronological order. `firstBase`:
+ * archive 0's base interval as this update's header read found it, or -1 when the read did not reach it.
+ */
+function archiveUpdateMany(
+  fd: number,
+  header: WhisperHeader,
+  index: number,
+  lo: number,
+  hi: number,
+  firstBase: number,
+): void {
   const archive = header.archives[index];
   const step = archive.secondsPerPoint;
   for (let i = lo; i < hi; i++) aligned[i] = sortedTs[i] - (sortedTs[i] % step);

@@ -79,9 +79,9 @@ export function openFilesPerThread(threads: number): number {
     const line = readFileSync('/proc/self/limits', 'latin1')
       .split('\n')
       .find((l) => l.startsWith('Max open files'));
-    const soft = Number(line?.split(/\s+/)[3]);
-    if (Number.isFinite(soft) && soft > 0) limit = soft;
-    else if (line?.split(/\s+/)[3] === 'unlimited') limit = 2 ** 20;
+    const soft = line?.split(/\s+/)[3];
+    if (soft === 'unlimited') limit = 2 ** 20;
+    else if (Number(soft) > 0) limit = Number(soft);
   } catch {
     // not Linux: keep the small default
   }
@@ -129,11 +129,6 @@ export class WhisperWriteThread {
       });
       this.workers.push(worker);
     }
-  }
-
-  /** Worker threads writing. */
-  get threads(): number {
-    return this.workers.length;
   }
 
   /** Resolves true when the worker created the file for this write. */

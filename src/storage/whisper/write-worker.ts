@@ -1,7 +1,8 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { IDLE_BEFORE_CLOSE_MS, WhisperStore } from './store.js';
+import { IDLE_BEFORE_CLOSE_MS } from './open-files.js';
+import { WhisperStore } from './store.js';
 import { WRITE_THREAD_NICE, type WriteMessage, type WriteReply } from './write-thread.js';
 
 // The whisper write thread (write-thread.ts): unpacks each message and writes metric by metric with
