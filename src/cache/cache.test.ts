@@ -51,7 +51,7 @@ describe('MetricCache', () => {
     assert.deepEqual([...cache.names()], ['m']);
     cache.release(batch);
     assert.deepEqual(cache.peek('m'), { timestamps: [10], values: [2] });
-    assert.throws(() => cache.release(batch), /BUG: batch of m is not in flight/);
+    assert.throws(() => cache.release(batch), /BUG: flight \d+ of m is not in flight/);
   });
 
   test('requeue puts a batch back ahead of newer points', () => {
@@ -65,6 +65,46 @@ describe('MetricCache', () => {
     const again = cache.pop('m')!;
     assert.deepEqual(again.timestamps, [10, 20]);
     assert.deepEqual(again.values, [1, 22]);
+  });
+
+  test('flights: several of one metric stay readable oldest first; each lands or goes back on its own', () => {
+    const cache = new MetricCache();
+    cache.add('m', 1, 10);
+    cache.add('m', 2, 20);
+    cache.add('other', 1, 5);
+    const first = cache.take('m');
+    assert.equal(cache.flightLength(first), 2);
+    assert.equal(cache.size, 1, 'points in flight are not counted in size');
+    cache.add('m', 3, 30);
+    const second = cache.take('m');
+    assert.notEqual(second, first);
+    assert.equal(cache.take('m'), -1, 'nothing queued');
+    cache.add('m', 4, 40);
+    assert.deepEqual(cache.peek('m'), { timestamps: [1, 2, 3, 4], values: [10, 20, 30, 40] });
+    // copyFlight packs timestamps then values, at the offset asked for, and nothing else.
+    const out = new Float64Array(6).fill(-1);
+    cache.copyFlight(first, out, 1);
+    assert.deepEqual([...out], [-1, 1, 2, 10, 20, -1]);
+    // The newer flight lands first: the older one stays readable, ahead of what is queued.
+    cache.land('m', second);
+    assert.deepEqual(cache.peek('m'), { timestamps: [1, 2, 4], values: [10, 20, 40] });
+    assert.throws(() => cache.land('m', second), /BUG: flight \d+ of m is not in flight/);
+    // The older one goes back ahead of the newer point; it is queued again and counted.
+    cache.putBack('m', first);
+    assert.equal(cache.size, 4);
+    assert.deepEqual(cache.peek('m'), { timestamps: [1, 2, 4], values: [10, 20, 40] });
+    assert.deepEqual([...cache.names()].sort(), ['m', 'other']);
+    const again = cache.pop('m')!;
+    assert.deepEqual(
+      [again.timestamps, again.values],
+      [
+        [1, 2, 4],
+        [10, 20, 40],
+      ],
+    );
+    cache.release(again);
+    assert.equal(cache.peek('m'), undefined);
+    assert.deepEqual(cache.peek('other'), { timestamps: [1], values: [5] });
   });
 
   test('flow control: paused at maxSize, overflow counted past it, resume below the low watermark', () => {

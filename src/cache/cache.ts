@@ -33,6 +33,8 @@ export interface CacheOptions {
 export interface Batch extends MetricPoints {
   /** The oldest WAL segment holding any of these points. */
   segment: number;
+  /** The flight (`take`'s id) these points are: release and requeue land or put back this flight. */
+  readonly flight: number;
 }
 
 const log = createLogger('cache');
@@ -58,7 +60,13 @@ export class MetricCache implements IngestSink, CacheReader {
   private readonly queues = new Map<string, number>();
   /** Queue id -> the oldest WAL segment holding any of its points. */
   private readonly queueSegment: number[] = [];
-  private readonly inflight = new Map<string, Batch[]>();
+  /**
+   * Metric name -> its newest flight: a queue taken by the writer (`take`), whose points stay in the slab,
+   * readable, until they are persisted. A metric's older flights hang off it through `older`.
+   */
+  private readonly inflight = new Map<string, number>();
+  /** Flight (queue id) -> the same metric's next older flight, or -1. */
+  private readonly older: number[] = [];
   /** Queues and in-flight batches per WAL segment id: a segment is needed while its count is above 0. */
   private readonly segmentRefs = new Map<number, number>();
   private readonly resumeCallbacks: (() => void)[] = [];
@@ -157,23 +165,19 @@ export class MetricCache implements IngestSink, CacheReader {
 
   peek(metric: string): { timestamps: number[]; values: number[] } | undefined {
     const q = this.queues.get(metric);
-    const flying = this.inflight.get(metric);
-    if (flying === undefined) return q === undefined ? undefined : this.slab.copy(q);
-    // The batches in flight came first, then what was queued since.
+    let flight = this.inflight.get(metric);
+    if (flight === undefined) return q === undefined ? undefined : this.slab.copy(q);
+    // The flights came first, oldest first, then what was queued since.
+    const flights: number[] = [];
+    for (; flight >= 0; flight = this.older[flight]) flights.push(flight);
     const timestamps: number[] = [];
     const values: number[] = [];
-    for (const b of flying) {
-      for (let i = 0; i < b.timestamps.length; i++) {
-        timestamps.push(b.timestamps[i]);
-        values.push(b.values[i]);
-      }
-    }
-    if (q !== undefined) {
-      this.slab.forEach(q, (t, v) => {
-        timestamps.push(t);
-        values.push(v);
-      });
-    }
+    const add = (t: number, v: number) => {
+      timestamps.push(t);
+      values.push(v);
+    };
+    for (let i = flights.length - 1; i >= 0; i--) this.slab.forEach(flights[i], add);
+    if (q !== undefined) this.slab.forEach(q, add);
     return { timestamps, values };
   }
 
@@ -198,47 +202,78 @@ export class MetricCache implements IngestSink, CacheReader {
    * undefined when it has none. Call `release` once the store has them, or `requeue` when it has not.
    */
   pop(metric: string): Batch | undefined {
-    const q = this.queues.get(metric);
-    if (q === undefined) return undefined;
-    this.queues.delete(metric);
-    const points = this.slab.copy(q);
-    this.slab.release(q);
-    this._size -= points.timestamps.length;
+    const flight = this.take(metric);
+    if (flight < 0) return undefined;
+    const points = this.slab.copy(flight);
     const { timestamps, values } = lastPerTimestamp(points.timestamps, points.values);
-    const batch: Batch = { metric, timestamps, values, segment: this.queueSegment[q] };
-    const flying = this.inflight.get(metric);
-    if (flying === undefined) this.inflight.set(metric, [batch]);
-    else flying.push(batch);
-    if (this._paused && this._size < this.resumeBelow) this.resume();
-    return batch;
+    return { metric, timestamps, values, segment: this.queueSegment[flight], flight };
   }
 
   /** The store has `batch`: forget it, and let the WAL drop its segment once nothing else needs it. */
   release(batch: Batch): void {
-    this.land(batch);
-    this.unref(batch.segment);
+    this.land(batch.metric, batch.flight);
   }
 
   /** The store could not take `batch`: put its points back ahead of any newer ones, to be tried again. */
   requeue(batch: Batch): void {
-    this.land(batch);
-    const n = batch.timestamps.length;
+    this.putBack(batch.metric, batch.flight);
+  }
+
+  /**
+   * `pop` without copying: takes a metric's queued points into flight and returns the flight's id, or -1
+   * when it has none. The points stay where they are, readable by `peek` and by `copyFlight` (the writer
+   * packs them straight into a write message), until `land` or `putBack`.
+   */
+  take(metric: string): number {
+    const q = this.queues.get(metric);
+    if (q === undefined) return -1;
+    this.queues.delete(metric);
+    // Receivers' handles to the queue go stale: the metric's next point opens a new queue.
+    this.slab.invalidate(q);
+    this.older[q] = this.inflight.get(metric) ?? -1;
+    this.inflight.set(metric, q);
+    this._size -= this.slab.count(q);
+    if (this._paused && this._size < this.resumeBelow) this.resume();
+    return q;
+  }
+
+  /** Points in `flight`, as accepted (duplicates of a timestamp included). */
+  flightLength(flight: number): number {
+    return this.slab.count(flight);
+  }
+
+  /**
+   * Copies `flight`'s points in arrival order (a later point of one timestamp wins when written in this
+   * order): the timestamps at out[at, at + n), the values at out[at + n, at + 2n), n = flightLength.
+   */
+  copyFlight(flight: number, out: Float64Array, at: number): void {
+    this.slab.copyInto(flight, out, at);
+  }
+
+  /** The store has `metric`'s `flight`: free it, and let the WAL drop its segment once nothing else needs it. */
+  land(metric: string, flight: number): void {
+    this.unlink(metric, flight);
+    this.unref(this.queueSegment[flight]);
+    this.slab.release(flight);
+  }
+
+  /** The store could not take `flight`: its points go back ahead of any newer ones, to be tried again. */
+  putBack(metric: string, flight: number): void {
+    this.unlink(metric, flight);
     const slab = this.slab;
-    const q = slab.open();
-    for (let i = 0; i < n; i++) slab.push(q, batch.timestamps[i], batch.values[i]);
-    const old = this.queues.get(batch.metric);
-    this.queues.set(batch.metric, q);
-    if (old === undefined) {
-      // The batch's segment reference passes to the new queue.
-      this.queueSegment[q] = batch.segment;
-    } else {
-      slab.forEach(old, (t, v) => slab.push(q, t, v));
+    const n = slab.count(flight);
+    const old = this.queues.get(metric);
+    if (old !== undefined) {
+      // What arrived since follows the flight's points, in the flight's queue, which is queued again.
+      slab.forEach(old, (t, v) => slab.push(flight, t, v));
       slab.release(old);
       // The merged queue needs one reference, to the older of the two segments; drop the other.
       const segment = this.queueSegment[old];
-      this.queueSegment[q] = Math.min(segment, batch.segment);
-      this.unref(Math.max(segment, batch.segment));
+      const own = this.queueSegment[flight];
+      this.queueSegment[flight] = Math.min(segment, own);
+      this.unref(Math.max(segment, own));
     }
+    this.queues.set(metric, flight);
     this._size += n;
     if (this._size >= this.maxSize) this._paused = true;
   }
@@ -281,12 +316,22 @@ export class MetricCache implements IngestSink, CacheReader {
     else this.segmentRefs.set(segment, count - 1);
   }
 
-  private land(batch: Batch): void {
-    const flying = this.inflight.get(batch.metric);
-    const i = flying === undefined ? -1 : flying.indexOf(batch);
-    if (flying === undefined || i < 0) throw new Error(`BUG: batch of ${batch.metric} is not in flight`);
-    if (flying.length === 1) this.inflight.delete(batch.metric);
-    else flying.splice(i, 1);
+  /** Takes `flight` out of `metric`'s flights (usually its only one). */
+  private unlink(metric: string, flight: number): void {
+    const newest = this.inflight.get(metric);
+    if (newest === flight) {
+      const next = this.older[flight];
+      if (next < 0) this.inflight.delete(metric);
+      else this.inflight.set(metric, next);
+      return;
+    }
+    for (let q = newest ?? -1; q >= 0; q = this.older[q]) {
+      if (this.older[q] === flight) {
+        this.older[q] = this.older[flight];
+        return;
+      }
+    }
+    throw new Error(`BUG: flight ${flight} of ${metric} is not in flight`);
   }
 
   /** A point took the cache to `size` >= maxSize: pause, or count it as overflow when already paused. */

@@ -125,6 +125,30 @@ export class PointSlab {
     return { timestamps, values };
   }
 
+  /**
+   * Copies queue `q`'s points into `out` in the order pushed: the timestamps at [at, at + n), the values
+   * right after them, at [at + n, at + 2n), where n is `count(q)`. The writer packs a write message this
+   * way, with no array per metric in between.
+   */
+  copyInto(q: number, out: Float64Array, at: number): void {
+    let t = at;
+    let v = at + this.count(q);
+    this.walk(q, (page, from, to) => {
+      for (let i = from; i < to; i += 2) {
+        out[t++] = page[i];
+        out[v++] = page[i + 1];
+      }
+    });
+  }
+
+  /**
+   * Changes queue `q`'s generation without freeing it: a handle taken before no longer reaches `q`. The
+   * cache does this when the writer takes a queue, whose points stay here until they are persisted.
+   */
+  invalidate(q: number): void {
+    this.state[q * STRIDE + GEN]++;
+  }
+
   /** Frees queue `q` and its blocks; `q` may be handed out again by `open`. */
   release(q: number): void {
     let block = this.state[q * STRIDE + HEAD];

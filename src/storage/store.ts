@@ -13,6 +13,39 @@ export interface MetricPoints {
   values: ArrayLike<number>;
 }
 
+/**
+ * Points of many metrics for one `writeMany`, read where they are kept (the cache's slab) rather than
+ * copied into arrays per metric first. The store reads it during the call only, before its promise.
+ */
+export interface PointSource {
+  readonly length: number;
+  metric(i: number): string;
+  /** Metric i's points. */
+  count(i: number): number;
+  /**
+   * Copies metric i's points, timestamps at out[at, at + n) and values at out[at + n, at + 2n) for
+   * n = count(i), in any order; of two points with one timestamp the later one in this order wins.
+   */
+  copy(i: number, out: Float64Array, at: number): void;
+}
+
+/** `batches` as a PointSource. */
+export function pointsOf(batches: readonly MetricPoints[]): PointSource {
+  return {
+    length: batches.length,
+    metric: (i) => batches[i].metric,
+    count: (i) => batches[i].timestamps.length,
+    copy(i, out, at) {
+      const { timestamps, values } = batches[i];
+      const n = timestamps.length;
+      if (values.length !== n)
+        throw new RangeError(`${n} timestamps but ${values.length} values; want one value per timestamp`);
+      for (let k = 0; k < n; k++) out[at + k] = timestamps[k];
+      for (let k = 0; k < n; k++) out[at + n + k] = values[k];
+    },
+  };
+}
+
 /** Raw data of one metric as the store holds it; `values` NaN where no point was written. */
 export interface FetchResult {
   metric: string;
@@ -50,7 +83,7 @@ export interface Store {
    * `write` of many metrics at once, where the store can do it in one go (WhisperStore's write thread:
    * one message, no promise per metric). Each outcome as write's, or the error that write failed with.
    */
-  writeMany?(batches: MetricPoints[]): Promise<Array<boolean | undefined | Error>>;
+  writeMany?(points: PointSource): Promise<Array<boolean | undefined | Error>>;
   /** True when the metric exists in the store. */
   exists(metric: string): Promise<boolean>;
   /** True when writes run off the main thread, so the writer may have many in flight at once. */

@@ -1,7 +1,7 @@
 import { closeSync, type Dirent, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { compileGlob, type GlobMatcher, splitSegments } from '../../query/glob.js';
-import type { FetchResult, MetricNode, MetricPoints, Store } from '../store.js';
+import type { FetchResult, MetricNode, MetricPoints, PointSource, Store } from '../store.js';
 import { type ArchiveSpec, create } from './create.js';
 import { fetchFd, type ValuesAllocator } from './fetch.js';
 import { readHeaderBytes, type WhisperHeader } from './format.js';
@@ -124,27 +124,28 @@ export class WhisperStore implements Store {
   }
 
   /** `write` of each batch: with a write thread, in one message; outcomes in order, errors as values. */
-  async writeMany(batches: MetricPoints[]): Promise<Array<boolean | Error>> {
-    const outcomes = new Array<boolean | Error>(batches.length);
-    const jobs: WriteJob[] = [];
-    const jobIndex: number[] = [];
-    batches.forEach((b, i) => {
+  async writeMany(points: PointSource): Promise<Array<boolean | Error>> {
+    const n = points.length;
+    if (this.thread) {
+      const outcomes = await this.thread.writeMany(points, (metric) =>
+        this.written.has(metric) ? undefined : this.schemaFor(metric),
+      );
+      for (let i = 0; i < n; i++) this.settled(points.metric(i), outcomes[i]);
+      return outcomes;
+    }
+    const outcomes = new Array<boolean | Error>(n);
+    let scratch = new Float64Array(64);
+    for (let i = 0; i < n; i++) {
+      const count = points.count(i);
+      if (scratch.length < 2 * count) scratch = new Float64Array(2 * count);
       try {
-        if (this.thread) {
-          jobs.push(this.job(b));
-          jobIndex.push(i);
-        } else outcomes[i] = this.writeSync(b.metric, b.timestamps, b.values);
+        points.copy(i, scratch, 0);
+        const timestamps = scratch.subarray(0, count);
+        outcomes[i] = this.writeSync(points.metric(i), timestamps, scratch.subarray(count, 2 * count));
       } catch (err) {
         outcomes[i] = err as Error;
       }
-    });
-    if (!this.thread || jobs.length === 0) return outcomes;
-    const results = await this.thread.writeMany(jobs);
-    results.forEach((outcome, k) => {
-      const i = jobIndex[k];
-      outcomes[i] = outcome;
-      this.settled(batches[i].metric, outcome);
-    });
+    }
     return outcomes;
   }
 

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pointsOf } from '../store.js';
 import { WhisperStore } from './store.js';
 import { workerOf } from './write-thread.js';
 
@@ -48,27 +49,38 @@ test('writes on the write thread land in the files; a corrupt file fails only it
 
 test('writeMany: one call for many metrics; each outcome in order (created, existed, or its error)', async () => {
   const root = mkdtempSync(join(tmpdir(), 'carbonado-wthread-'));
-  const store = new WhisperStore({ root, schemaFor: () => schema, writeThread: true });
+  const schemaFor = (metric: string) => {
+    if (metric === 'no.schema') throw new Error('no schema for no.schema');
+    return schema;
+  };
+  const store = new WhisperStore({ root, schemaFor, writeThread: true });
   try {
     mkdirSync(join(root, 'bad'));
     writeFileSync(join(root, 'bad', 'file.wsp'), Buffer.from('not a whisper file'));
     const now = Math.floor(Date.now() / 1000);
     const t = now - (now % 10) - 100;
-    const first = await store.writeMany([
-      { metric: 'many.a', timestamps: [t], values: [1] },
-      { metric: 'bad.file', timestamps: [t], values: [5] },
-      { metric: 'many.b', timestamps: [t + 10, t], values: [4, 3] },
-    ]);
+    const first = await store.writeMany(
+      pointsOf([
+        { metric: 'many.a', timestamps: [t], values: [1] },
+        { metric: 'bad.file', timestamps: [t], values: [5] },
+        { metric: 'many.b', timestamps: [t + 10, t], values: [4, 3] },
+        { metric: 'no.schema', timestamps: [t], values: [6] },
+      ]),
+    );
     assert.equal(first[0], true, 'many.a created');
     assert.ok(first[1] instanceof Error && first[1].name === 'WhisperCorruptError', String(first[1]));
     assert.equal(first[2], true, 'many.b created');
-    const second = await store.writeMany([{ metric: 'many.a', timestamps: [t + 10], values: [2] }]);
+    assert.ok(
+      first[3] instanceof Error && /no schema for no.schema/.test(first[3].message),
+      String(first[3]),
+    );
+    const second = await store.writeMany(pointsOf([{ metric: 'many.a', timestamps: [t + 10], values: [2] }]));
     assert.deepEqual(second, [false], 'many.a existed');
     const a = await store.fetch('many.a', t - 10, t + 20, now);
     assert.deepEqual([...(a?.values ?? [])], [1, 2, Number.NaN]);
     const b = await store.fetch('many.b', t - 10, t + 20, now);
     assert.deepEqual([...(b?.values ?? [])], [3, 4, Number.NaN]);
-    assert.deepEqual(await store.writeMany([]), []);
+    assert.deepEqual(await store.writeMany(pointsOf([])), []);
   } finally {
     await store.close();
     rmSync(root, { recursive: true, force: true });
@@ -88,15 +100,19 @@ test('three write threads: every metric lands, outcomes come back in call order,
     assert.deepEqual(new Set(names.map((m) => workerOf(m, 3))), new Set([0, 1, 2]));
     const jobs = names.map((metric, i) => ({ metric, timestamps: [t], values: [i] }));
     jobs.splice(30, 0, { metric: 'bad.file', timestamps: [t], values: [5] });
-    const first = await store.writeMany(jobs);
+    const first = await store.writeMany(pointsOf(jobs));
     assert.equal(first.length, 61);
     first.forEach((o, i) => {
       if (i === 30) assert.ok(o instanceof Error && o.name === 'WhisperCorruptError', String(o));
       else assert.equal(o, true, `${jobs[i].metric} created`);
     });
     // Two writes of one slot issued back to back: the second lands last, as it would on one thread.
-    const a = store.writeMany(names.map((metric) => ({ metric, timestamps: [t + 10], values: [-1] })));
-    const b = store.writeMany(names.map((metric, i) => ({ metric, timestamps: [t + 10], values: [i * 2] })));
+    const a = store.writeMany(
+      pointsOf(names.map((metric) => ({ metric, timestamps: [t + 10], values: [-1] }))),
+    );
+    const b = store.writeMany(
+      pointsOf(names.map((metric, i) => ({ metric, timestamps: [t + 10], values: [i * 2] }))),
+    );
     assert.deepEqual(await a, new Array(60).fill(false));
     assert.deepEqual(await b, new Array(60).fill(false));
     for (const [i, metric] of names.entries()) {

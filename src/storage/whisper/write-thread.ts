@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { type PointSource, pointsOf } from '../store.js';
 import type { WhisperSchema } from './store.js';
 
 /**
@@ -145,16 +146,24 @@ export class WhisperWriteThread {
   }
 
   /**
-   * Writes every job in one message, now. Resolves with each job's outcome, in order: true when the
-   * worker created the file, false when it existed, or the error that write failed with (one failing
-   * metric fails only itself). Rejects only when the thread itself has failed.
+   * Writes every metric of `points` now, in one message per thread, `schemaOf` giving the schema to send
+   * with each (undefined when the file is known to exist). Resolves with each metric's outcome, in order:
+   * true when the worker created the file, false when it existed, or the error that write failed with
+   * (one failing metric fails only itself). Rejects only when the thread itself has failed.
    */
-  writeMany(jobs: WriteJob[]): Promise<Array<boolean | Error>> {
+  writeMany(
+    points: PointSource,
+    schemaOf: (metric: string) => WhisperSchema | undefined,
+  ): Promise<Array<boolean | Error>> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('whisper write thread is closed'));
-    if (jobs.length === 0) return Promise.resolve([]);
+    if (points.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) =>
-      this.post(jobs, (outcomes) => (outcomes instanceof Error ? reject(outcomes) : resolve(outcomes))),
+      this.post(
+        points,
+        (i) => schemaOf(points.metric(i)),
+        (outcomes) => (outcomes instanceof Error ? reject(outcomes) : resolve(outcomes)),
+      ),
     );
   }
 
@@ -174,74 +183,92 @@ export class WhisperWriteThread {
     const jobs = this.queue;
     if (jobs.length === 0) return;
     this.queue = [];
-    this.post(jobs, (outcomes) =>
-      jobs.forEach((job, i) => {
-        const o = outcomes instanceof Error ? outcomes : outcomes[i];
-        if (o instanceof Error) job.reject(o);
-        else job.resolve(o);
-      }),
+    this.post(
+      pointsOf(jobs),
+      (i) => jobs[i].schema,
+      (outcomes) =>
+        jobs.forEach((job, i) => {
+          const o = outcomes instanceof Error ? outcomes : outcomes[i];
+          if (o instanceof Error) job.reject(o);
+          else job.resolve(o);
+        }),
     );
   }
 
   /**
-   * Sends `jobs` to the workers, each metric to its own (`workerOf`), as one message per worker, and
-   * calls `settle` once with every job's outcome in order (or with the threads' failure).
+   * Sends the metrics of `points` to the workers, each to its own (`workerOf`), as one message per worker
+   * with their numbers packed in one transferred Float64Array, and calls `settle` once with every
+   * metric's outcome in order (or with the threads' failure). `schemaAt(i)`: the schema to send with
+   * metric i; a metric whose schema lookup throws fails alone, unsent.
    */
-  private post(jobs: WriteJob[], settle: (outcomes: Outcomes) => void): void {
-    const n = this.workers.length;
-    if (n === 1) {
-      this.postTo(0, jobs, settle);
+  private post(
+    points: PointSource,
+    schemaAt: (i: number) => WhisperSchema | undefined,
+    settle: (outcomes: Outcomes) => void,
+  ): void {
+    const n = points.length;
+    const threads = this.workers.length;
+    const outcomes: Array<boolean | Error> = new Array(n);
+    const workerAt = new Int32Array(n);
+    const schemas: Array<WhisperSchema | null> = new Array(n);
+    const metricsOf = new Int32Array(threads);
+    const pointsTo = new Int32Array(threads);
+    for (let i = 0; i < n; i++) {
+      const metric = points.metric(i);
+      try {
+        schemas[i] = schemaAt(i) ?? null;
+      } catch (err) {
+        outcomes[i] = err as Error;
+        workerAt[i] = -1;
+        continue;
+      }
+      const w = threads === 1 ? 0 : workerOf(metric, threads);
+      workerAt[i] = w;
+      metricsOf[w]++;
+      pointsTo[w] += points.count(i);
+    }
+    let waiting = 0;
+    for (let w = 0; w < threads; w++) if (metricsOf[w] > 0) waiting++;
+    if (waiting === 0) {
+      settle(outcomes);
       return;
     }
-    const parts: number[][] = Array.from({ length: n }, () => []);
-    for (let i = 0; i < jobs.length; i++) parts[workerOf(jobs[i].metric, n)].push(i);
-    const outcomes: Array<boolean | Error> = new Array(jobs.length);
-    let waiting = parts.filter((p) => p.length > 0).length;
     let failed = false;
-    parts.forEach((part, w) => {
-      if (part.length === 0) return;
-      this.postTo(
-        w,
-        part.map((i) => jobs[i]),
-        (got) => {
-          if (failed) return;
-          if (got instanceof Error) {
-            failed = true;
-            settle(got);
-            return;
-          }
-          for (let k = 0; k < part.length; k++) outcomes[part[k]] = got[k];
-          if (--waiting === 0) settle(outcomes);
-        },
-      );
-    });
-  }
-
-  /** Packs `jobs` into one message (their numbers in one transferred Float64Array) for worker `w`. */
-  private postTo(w: number, jobs: WriteJob[], settle: (outcomes: Outcomes) => void): void {
-    let total = 0;
-    for (const j of jobs) total += j.timestamps.length;
-    const data = new Float64Array(total * 2);
-    const counts = new Int32Array(jobs.length);
-    let at = 0;
-    for (let i = 0; i < jobs.length; i++) {
-      const { timestamps, values } = jobs[i];
-      const n = timestamps.length;
-      counts[i] = n;
-      for (let k = 0; k < n; k++) data[at + k] = timestamps[k];
-      for (let k = 0; k < n; k++) data[at + n + k] = values[k];
-      at += 2 * n;
+    for (let w = 0; w < threads; w++) {
+      const m = metricsOf[w];
+      if (m === 0) continue;
+      const index = new Int32Array(m);
+      const counts = new Int32Array(m);
+      const metrics: string[] = new Array(m);
+      const sent: Array<WhisperSchema | null> = new Array(m);
+      const data = new Float64Array(2 * pointsTo[w]);
+      let k = 0;
+      let at = 0;
+      for (let i = 0; i < n; i++) {
+        if (workerAt[i] !== w) continue;
+        const count = points.count(i);
+        points.copy(i, data, at);
+        index[k] = i;
+        counts[k] = count;
+        metrics[k] = points.metric(i);
+        sent[k] = schemas[i];
+        at += 2 * count;
+        k++;
+      }
+      const id = this.nextId++;
+      this.inflight.set(id, (got) => {
+        if (failed) return;
+        if (got instanceof Error) {
+          failed = true;
+          settle(got);
+          return;
+        }
+        for (let j = 0; j < m; j++) outcomes[index[j]] = got[j];
+        if (--waiting === 0) settle(outcomes);
+      });
+      const msg: WriteMessage = { id, metrics, counts, schemas: sent, data };
+      this.workers[w].postMessage(msg, [data.buffer, counts.buffer]);
     }
-    const id = this.nextId++;
-    this.inflight.set(id, settle);
-    const msg: WriteMessage = {
-      id,
-      metrics: jobs.map((j) => j.metric),
-      counts,
-      schemas: jobs.map((j) => j.schema ?? null),
-      data,
-    };
-    this.workers[w].postMessage(msg, [data.buffer, counts.buffer]);
   }
 
   private settle(reply: WriteReply): void {
