@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { create } from './create.js';
 import { OpenFiles } from './open-files.js';
 import { metricPath, WhisperStore } from './store.js';
+import { updateMany } from './update.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'carbonado-open-files-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,8 +19,9 @@ const schema = {
 const NOW = 1_700_000_000;
 const T = NOW - 100;
 
+/** A store whose files held open are verified at every write (no window): see the window's own test. */
 function store(root: string, openFiles: number): WhisperStore {
-  return new WhisperStore({ root, schemaFor: () => schema, clock: () => NOW, openFiles });
+  return new WhisperStore({ root, schemaFor: () => schema, clock: () => NOW, openFiles, reverifyMs: 0 });
 }
 
 async function values(s: WhisperStore, metric: string): Promise<number[]> {
@@ -53,6 +55,73 @@ test('a file replaced by a rename (as whisper-resize does) gets the next write, 
   assert.equal(info?.archives[0].points, 120, 'the new file');
   assert.deepEqual(await values(s, 'x.b'), [Number.NaN, 5, Number.NaN, Number.NaN]);
   s.closeFiles();
+});
+
+test('within the re-verify window a write uses the header kept; a replaced file is found after it', async () => {
+  const root = mkdtempSync(join(dir, 'w-'));
+  const path = join(root, 'w.wsp');
+  create(path, schema.archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  let clock = 0;
+  const files = new OpenFiles(4, () => clock, 1000);
+  const read = async (p: string) => {
+    const s = new WhisperStore({ root, schemaFor: () => schema, clock: () => NOW });
+    return [...((await s.fetch(p, T - 10, T + 30, NOW))?.values ?? [])];
+  };
+  assert.equal(files.update(path, [T], [1], NOW), true);
+  // The first archive's base came from the first write; later writes within the window land in the
+  // right slots without reading it again.
+  clock = 500;
+  assert.equal(files.update(path, [T + 20, T + 10], [3, 2], NOW), true);
+  assert.deepEqual(await read('w'), [1, 2, 3, Number.NaN]);
+  // Replaced by a rename inside the window: the write still goes to the file held (the window's cost)...
+  const fresh = join(root, 'fresh.wsp');
+  create(fresh, [{ secondsPerPoint: 10, points: 120 }], { xFilesFactor: 0, aggregationMethod: 'sum' });
+  renameSync(fresh, path);
+  clock = 900;
+  assert.equal(files.update(path, [T], [7], NOW), true);
+  assert.deepEqual(await read('w'), [Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
+  // ...and once the window has passed the next write finds the new file, and does not write the old one.
+  clock = 1000;
+  assert.equal(files.update(path, [T + 10], [8], NOW), false, 'the old file is let go');
+  assert.equal(files.holds(path), false);
+  assert.equal(files.update(path, [T + 10], [8], NOW), true);
+  assert.deepEqual(await read('w'), [Number.NaN, 8, Number.NaN, Number.NaN]);
+  files.closeAll();
+});
+
+test('header and base kept between writes give the same bytes as reading them at every write, across wraps', () => {
+  const root = mkdtempSync(join(dir, 'k-'));
+  const archives = [
+    { secondsPerPoint: 10, points: 12 },
+    { secondsPerPoint: 60, points: 10 },
+  ];
+  const kept = join(root, 'kept.wsp');
+  const fresh = join(root, 'fresh.wsp');
+  for (const p of [kept, fresh]) create(p, archives, { xFilesFactor: 0.3, aggregationMethod: 'max' });
+  const files = new OpenFiles(4, () => 0, Number.POSITIVE_INFINITY);
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  let t = NOW - 500;
+  // ~40 minutes of points in bursts: the first archive (2 minutes) wraps ~20 times.
+  for (let w = 0; w < 300; w++) {
+    const n = 1 + Math.floor(random() * 4);
+    const ts: number[] = [];
+    const vs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      // Mostly forward, some gaps, some late or repeated timestamps.
+      ts.push(t + Math.floor(random() * 30) - 10);
+      vs.push(Math.round(random() * 100));
+      t += random() < 0.2 ? 40 : 10;
+    }
+    const now = t + 5;
+    assert.equal(files.update(kept, ts, vs, now), true);
+    updateMany(fresh, ts, vs, now);
+  }
+  files.closeAll();
+  assert.ok(readFileSync(kept).equals(readFileSync(fresh)), 'byte-identical files');
 });
 
 test('a truncated file fails its write and is let go; other metrics carry on', () => {

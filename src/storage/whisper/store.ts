@@ -37,6 +37,8 @@ export interface WhisperStoreOptions {
    * file at every write. The write threads set it.
    */
   openFiles?: number;
+  /** With `openFiles`: a file held open is verified again after this many ms (open-files.ts, REVERIFY_MS). */
+  reverifyMs?: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export class WhisperStore implements Store {
     this.sparse = options.sparse ?? false;
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     this.writesOffThread = options.writeThread === true;
-    if (options.openFiles) this.open = new OpenFiles(options.openFiles);
+    if (options.openFiles) this.open = new OpenFiles(options.openFiles, undefined, options.reverifyMs);
     if (options.writeThread) {
       if (options.clock) throw new Error('BUG: a write thread uses the wall clock; clock is for tests');
       this.thread = new WhisperWriteThread({
@@ -175,7 +177,8 @@ export class WhisperStore implements Store {
    * The synchronous write behind `write`, also run by the writer thread (write-thread.ts): creates the
    * file from `schema` (default: the store's schemaFor) when it does not exist, then update_many.
    * Existing files and directories are remembered, so a steady write costs open, header read, the
-   * archive writes and close — no stat; with `openFiles`, an fstat, the header read and the writes.
+   * archive writes and close — no stat; with `openFiles`, the writes (and, once a second, an fstat and the
+   * header read).
    * Returns true when it created the file.
    */
   writeSync(

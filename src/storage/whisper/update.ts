@@ -82,10 +82,43 @@ export function updateManyFd(
   now: number,
   fileSize?: number,
 ): void {
+  if (timestamps.length === 0) return;
+  const read = readHeaderBytes(fd, path, fileSize);
+  updateManyWithHeader(fd, read.header, firstBaseIn(read.header, read.bytes), timestamps, values, now);
+}
+
+/**
+ * The first archive's base interval (the interval in its first slot) as `bytes`, the start of the file,
+ * hold it, or -1 when they do not reach it. The first archive starts right after the header, so the
+ * header read (512 bytes at least) usually holds it: one pread fewer per update.
+ */
+export function firstBaseIn(header: WhisperHeader, bytes: Buffer): number {
+  const first = header.archives[0];
+  return first.offset + 4 <= bytes.length ? bytes.readUInt32BE(first.offset) : -1;
+}
+
+/**
+ * updateMany on an open file whose header is known. `firstBase`: the first archive's base interval as
+ * last seen (firstBaseIn), or -1 to read it. Returns the first archive's base after the update, or -1
+ * when this update did not learn it.
+ *
+ * A base interval seen once stays good for this file: it changes only when the archive wraps round and
+ * its first slot is written again, and then by a whole multiple of the archive's span, which maps every
+ * interval to the same slot. So a caller holding the file open may keep the header and the base between
+ * updates (OpenFiles does) and an update costs only its writes.
+ */
+export function updateManyWithHeader(
+  fd: number,
+  header: WhisperHeader,
+  firstBase: number,
+  timestamps: ArrayLike<number>,
+  values: ArrayLike<number>,
+  now: number,
+): number {
   const n = timestamps.length;
   if (values.length !== n)
     throw new RangeError(`${n} timestamps but ${values.length} values; want one value per timestamp`);
-  if (n === 0) return;
+  if (n === 0) return firstBase;
   ensure(n);
   // Python sorts newest first (stable), then reverses each archive's share: ascending timestamps,
   // equal timestamps in reverse input order. Sorting indices by (timestamp asc, index desc) is that.
@@ -105,30 +138,31 @@ export function updateManyFd(
     sortedVs[i] = +values[order[i]];
   }
 
-  const read = readHeaderBytes(fd, path, fileSize);
-  const header = read.header;
-  // The first archive starts right after the header, so the header read (512 bytes at least) usually
-  // holds its base interval: one pread fewer per update (a pread is ~5 µs of a ~27 µs update here).
-  // Only the first archive: nothing in this call writes it before it is updated (its points come
-  // first, and propagation only writes coarser archives), whereas a coarser archive's base may change
-  // under propagation from this very call.
-  const first = header.archives[0];
-  const firstBase = first.offset + 4 <= read.bytes.length ? read.bytes.readUInt32BE(first.offset) : -1;
+  // Only the first archive's base is passed in: nothing in this call writes it before it is updated
+  // (its points come first, and propagation only writes coarser archives), whereas a coarser archive's
+  // base may change under propagation from this very call.
   const archives = header.archives;
   now = Math.trunc(now);
   let archiveIndex = 0;
   let groupEnd = n; // exclusive end of the current archive's points, walking newest to oldest
-  let k = n - 1;
-  for (; k >= 0; k--) {
+  let base = firstBase;
+  for (let k = n - 1; k >= 0; k--) {
     const age = now - sortedTs[k];
     while (archives[archiveIndex].retention < age) {
-      if (groupEnd > k + 1) archiveUpdateMany(fd, header, archiveIndex, k + 1, groupEnd, firstBase);
+      if (groupEnd > k + 1) {
+        const used = archiveUpdateMany(fd, header, archiveIndex, k + 1, groupEnd, firstBase);
+        if (archiveIndex === 0) base = used;
+      }
       groupEnd = k + 1;
       archiveIndex++;
-      if (archiveIndex >= archives.length) return; // the rest is older than every archive
+      if (archiveIndex >= archives.length) return base; // the rest is older than every archive
     }
   }
-  if (groupEnd > 0) archiveUpdateMany(fd, header, archiveIndex, 0, groupEnd, firstBase);
+  if (groupEnd > 0) {
+    const used = archiveUpdateMany(fd, header, archiveIndex, 0, groupEnd, firstBase);
+    if (archiveIndex === 0) base = used;
+  }
+  return base;
 }
 
 function readU32(fd: number, position: number): number {
@@ -138,7 +172,7 @@ function readU32(fd: number, position: number): number {
 
 /**
  * __archive_update_many for sortedTs/sortedVs[lo, hi), already in chronological order. `firstBase`:
- * archive 0's base interval as this update's header read found it, or -1 when the read did not reach it.
+ * archive 0's base interval as known, or -1 to read it. Returns the archive's base after the update.
  */
 function archiveUpdateMany(
   fd: number,
@@ -147,7 +181,7 @@ function archiveUpdateMany(
   lo: number,
   hi: number,
   firstBase: number,
-): void {
+): number {
   const archive = header.archives[index];
   const step = archive.secondsPerPoint;
   for (let i = lo; i < hi; i++) aligned[i] = sortedTs[i] - (sortedTs[i] % step);
@@ -204,6 +238,7 @@ function archiveUpdateMany(
     if (!propagated) break;
     higher = lower;
   }
+  return base;
 }
 
 /**
