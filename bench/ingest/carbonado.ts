@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchSystem, captureOutput, runningServer, spawnServer } from './system.js';
@@ -80,6 +80,8 @@ export function carbonado(build: CarbonadoBuild = 'tsx', nodeArgs: string[] = []
       const confPath = join(dir, 'carbonado.conf');
       writeFileSync(confPath, carbonadoConf(deferWrites));
       const args = [
+        // The node flags `carbonado` itself runs with (its shebang), then the bench's own.
+        ...launchFlags(entry),
         ...nodeArgs,
         ...(build === 'tsx' ? ['--import', 'tsx'] : []),
         entry,
@@ -97,6 +99,13 @@ export function carbonado(build: CarbonadoBuild = 'tsx', nodeArgs: string[] = []
       return runningServer(child, ports.line, join(dir, 'data'), tail);
     },
   };
+}
+
+/** The node flags in `entry`'s `#!/usr/bin/env -S node ...` line: what the installed command runs with. */
+export function launchFlags(entry: string): string[] {
+  const first = readFileSync(entry, 'utf8').split('\n', 1)[0];
+  const m = /^#!\/usr\/bin\/env -S node((?: +-[^ ]+)*) *$/.exec(first);
+  return m === null ? [] : m[1].trim().split(/ +/).filter(Boolean);
 }
 
 /** The first source file under `dir` changed after `since` (ms), or null: a stale build measures old code. */

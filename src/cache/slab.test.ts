@@ -104,6 +104,16 @@ describe('PointSlab', () => {
         got.values,
         ts.map((t) => t * 0.5),
       );
+      // copyInto: timestamps then values, from the offset asked for, and nothing outside them.
+      const n = ts.length;
+      const out = new Float64Array(2 * n + 4).fill(-1);
+      slab.copyInto(q, out, 3);
+      assert.deepEqual(Array.from(out.subarray(3, 3 + n)), ts);
+      assert.deepEqual(
+        Array.from(out.subarray(3 + n, 3 + 2 * n)),
+        ts.map((t) => t * 0.5),
+      );
+      assert.deepEqual([out[2], out[3 + 2 * n]], [-1, -1]);
     }
     assert.equal(slab.live, model.size);
   });

@@ -131,14 +131,25 @@ export class PointSlab {
    * way, with no array per metric in between.
    */
   copyInto(q: number, out: Float64Array, at: number): void {
+    // The walk written out, not through `walk`'s callback: this runs for every metric of every write.
+    const s = q * STRIDE;
+    const tail = this.state[s + END];
+    const pos = this.state[s + POS];
     let t = at;
-    let v = at + this.count(q);
-    this.walk(q, (page, from, to) => {
-      for (let i = from; i < to; i += 2) {
+    let v = at + this.state[s + COUNT];
+    for (let block = this.state[s + HEAD]; block !== -1; ) {
+      const page = this.pages[block >>> PAGE_BITS];
+      const start = block & OFFSET_MASK;
+      const size = MIN_BLOCK << page[start + 1];
+      const last = block + size === tail;
+      const to = start + (last ? pos - block : size);
+      for (let i = start + 2; i < to; i += 2) {
         out[t++] = page[i];
         out[v++] = page[i + 1];
       }
-    });
+      if (last) return;
+      block = page[start];
+    }
   }
 
   /**
