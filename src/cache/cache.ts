@@ -67,7 +67,7 @@ export class MetricCache implements IngestSink, CacheReader {
   private readonly inflight = new Map<string, number>();
   /** Flight (queue id) -> the same metric's next older flight, or -1. */
   private readonly older: number[] = [];
-  /** Queues and in-flight batches per WAL segment id: a segment is needed while its count is above 0. */
+  /** Queues and flights per WAL segment id: a segment is needed while its count is above 0. */
   private readonly segmentRefs = new Map<number, number>();
   private readonly resumeCallbacks: (() => void)[] = [];
   private newQueueWaiter: (() => void) | undefined;
@@ -88,7 +88,7 @@ export class MetricCache implements IngestSink, CacheReader {
     this.log = opts.log;
   }
 
-  /** Points in the cache, not counting batches in flight (carbon's cache.size). */
+  /** Points in the cache, not counting those in flight (carbon's cache.size). */
   get size(): number {
     return this._size;
   }

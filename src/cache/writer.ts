@@ -208,7 +208,7 @@ export class CacheWriter implements Service {
         }
         wrote++;
       }
-      // Two slices in flight: the next one is popped and packed while the write threads write this one.
+      // Two slices in flight: the next one is taken and packed while the write threads write this one.
       // A metric in both goes to the same thread, in order, so its writes still land in order.
       if (slice !== undefined && slice.length > 0) slices.push(this.writeSlice(slice));
       if (slices.length > 1) await slices.shift();

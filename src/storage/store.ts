@@ -20,11 +20,12 @@ export interface MetricPoints {
 export interface PointSource {
   readonly length: number;
   metric(i: number): string;
-  /** Metric i's points. */
+  /** Metric i's points; throws when metric i cannot be written as given (that metric alone fails). */
   count(i: number): number;
   /**
    * Copies metric i's points, timestamps at out[at, at + n) and values at out[at + n, at + 2n) for
    * n = count(i), in any order; of two points with one timestamp the later one in this order wins.
+   * Never throws for a metric whose `count` did not.
    */
   copy(i: number, out: Float64Array, at: number): void;
 }
@@ -34,12 +35,16 @@ export function pointsOf(batches: readonly MetricPoints[]): PointSource {
   return {
     length: batches.length,
     metric: (i) => batches[i].metric,
-    count: (i) => batches[i].timestamps.length,
-    copy(i, out, at) {
+    count(i) {
       const { timestamps, values } = batches[i];
       const n = timestamps.length;
       if (values.length !== n)
         throw new RangeError(`${n} timestamps but ${values.length} values; want one value per timestamp`);
+      return n;
+    },
+    copy(i, out, at) {
+      const { timestamps, values } = batches[i];
+      const n = timestamps.length;
       for (let k = 0; k < n; k++) out[at + k] = timestamps[k];
       for (let k = 0; k < n; k++) out[at + n + k] = values[k];
     },

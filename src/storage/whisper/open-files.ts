@@ -3,8 +3,7 @@ import { readHeaderBytes, type WhisperHeader } from './format.js';
 import { firstBaseIn, updateManyWithHeader } from './update.js';
 
 /**
- * Whisper files kept open between writes, by path. A write to a file held open costs an fstat, the
- * header read and the writes; opening and closing it each time was 35 % of a write thread's time in
+ * Whisper files kept open between writes, by path. Opening and closing a file at each write was 35 % of a write thread's time in
  * bench/ingest (open 25 %, close 11 %), a syscall being ~2-5 µs on this machine. carbon opens the file
  * at every update.
  *

@@ -125,7 +125,7 @@ export class WhisperStore implements Store {
     return created;
   }
 
-  /** `write` of each batch: with a write thread, in one message; outcomes in order, errors as values. */
+  /** `write` of each metric of `points`: with a write thread, one message per thread; outcomes in order, errors as values. */
   async writeMany(points: PointSource): Promise<Array<boolean | Error>> {
     const n = points.length;
     if (this.thread) {
@@ -138,9 +138,9 @@ export class WhisperStore implements Store {
     const outcomes = new Array<boolean | Error>(n);
     let scratch = new Float64Array(64);
     for (let i = 0; i < n; i++) {
-      const count = points.count(i);
-      if (scratch.length < 2 * count) scratch = new Float64Array(2 * count);
       try {
+        const count = points.count(i);
+        if (scratch.length < 2 * count) scratch = new Float64Array(2 * count);
         points.copy(i, scratch, 0);
         const timestamps = scratch.subarray(0, count);
         outcomes[i] = this.writeSync(points.metric(i), timestamps, scratch.subarray(count, 2 * count));

@@ -81,6 +81,13 @@ test('writeMany: one call for many metrics; each outcome in order (created, exis
     const b = await store.fetch('many.b', t - 10, t + 20, now);
     assert.deepEqual([...(b?.values ?? [])], [3, 4, Number.NaN]);
     assert.deepEqual(await store.writeMany(pointsOf([])), []);
+    // Writes made in one turn go as one message: one with a value missing fails alone, the rest land.
+    const [short, fine] = await Promise.allSettled([
+      store.write({ metric: 'many.c', timestamps: [t, t + 10], values: [1] }),
+      store.write({ metric: 'many.a', timestamps: [t + 20], values: [9] }),
+    ]);
+    assert.ok(short.status === 'rejected' && /2 timestamps but 1 values/.test(String(short.reason)));
+    assert.deepEqual(fine, { status: 'fulfilled', value: false });
   } finally {
     await store.close();
     rmSync(root, { recursive: true, force: true });

@@ -199,7 +199,7 @@ export class WhisperWriteThread {
    * Sends the metrics of `points` to the workers, each to its own (`workerOf`), as one message per worker
    * with their numbers packed in one transferred Float64Array, and calls `settle` once with every
    * metric's outcome in order (or with the threads' failure). `schemaAt(i)`: the schema to send with
-   * metric i; a metric whose schema lookup throws fails alone, unsent.
+   * metric i; a metric whose schema lookup or point count throws fails alone, unsent.
    */
   private post(
     points: PointSource,
@@ -214,18 +214,19 @@ export class WhisperWriteThread {
     const metricsOf = new Int32Array(threads);
     const pointsTo = new Int32Array(threads);
     for (let i = 0; i < n; i++) {
-      const metric = points.metric(i);
+      let count: number;
       try {
         schemas[i] = schemaAt(i) ?? null;
+        count = points.count(i);
       } catch (err) {
         outcomes[i] = err as Error;
         workerAt[i] = -1;
         continue;
       }
-      const w = threads === 1 ? 0 : workerOf(metric, threads);
+      const w = threads === 1 ? 0 : workerOf(points.metric(i), threads);
       workerAt[i] = w;
       metricsOf[w]++;
-      pointsTo[w] += points.count(i);
+      pointsTo[w] += count;
     }
     let waiting = 0;
     for (let w = 0; w < threads; w++) if (metricsOf[w] > 0) waiting++;
