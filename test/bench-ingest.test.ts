@@ -10,7 +10,12 @@ import { buildLoad, type LoadShape, metricName, pointTimestamp, pointValue } fro
 import type { RunResult } from '../bench/ingest/measure.js';
 import { parseProcNetTcp, parseProcStatTicks, parseProcStatus } from '../bench/ingest/proc.js';
 import { median, ratios, targets } from '../bench/ingest/report.js';
-import { countLoadPoints, PersistChecker, whisperPath } from '../bench/ingest/whisper-check.js';
+import {
+  countLoadPoints,
+  openFilesBudget,
+  PersistChecker,
+  whisperPath,
+} from '../bench/ingest/whisper-check.js';
 import { WhisperStore } from '../src/storage/whisper/store.js';
 
 describe('proc parsers', () => {
@@ -96,8 +101,11 @@ function whisperBytes(step: number, slots: number, points: [number, number][]): 
   b.writeUInt32BE(28, 16);
   b.writeUInt32BE(step, 20);
   b.writeUInt32BE(slots, 24);
+  // As whisper writes: the first point goes to slot 0 (the archive's base), each later one to its
+  // distance from the base in steps, modulo the slots; a later point overwrites an earlier one.
+  const base = points[0]?.[0] ?? 0;
   for (const [ts, v] of points) {
-    const slot = (ts / step) % slots;
+    const slot = ((((ts - base) / step) % slots) + slots) % slots;
     b.writeUInt32BE(ts, 28 + slot * 12);
     b.writeDoubleBE(v, 28 + slot * 12 + 4);
   }
@@ -122,7 +130,30 @@ describe('whisper point counter', () => {
   test('a point overwritten by a later interval in the same slot no longer counts', () => {
     // 20 slots of 10 s: 1190 lands in 990's slot.
     assert.deepEqual(countLoadPoints(whisperBytes(10, 20, [[990, 0.25]]), shape, 0).present, 1);
-    assert.deepEqual(countLoadPoints(whisperBytes(10, 20, [[1190, 0.25]]), shape, 0).present, 0);
+    assert.deepEqual(
+      countLoadPoints(
+        whisperBytes(10, 20, [
+          [990, 0.25],
+          [1190, 0.25],
+        ]),
+        shape,
+        0,
+      ).present,
+      0,
+    );
+  });
+  test('points before the base slot (a wrapped archive) are found at the end of the archive', () => {
+    const bytes = whisperBytes(10, 20, [
+      [1000, 0.5],
+      [980, 0],
+      [990, 0.25],
+    ]);
+    assert.deepEqual(countLoadPoints(bytes, shape, 0), { present: 3, wrong: 0 });
+  });
+  test("an interval in a slot other than its own (not whisper's layout) is not counted", () => {
+    const bytes = whisperBytes(10, 20, [[980, 0]]);
+    bytes.writeUInt32BE(990, 28 + 5 * 12); // 990 belongs in slot 1
+    assert.deepEqual(countLoadPoints(bytes, shape, 0), { present: 1, wrong: 0 });
   });
   test('must fail: a file shorter than one archive header', () => {
     assert.throws(() => countLoadPoints(Buffer.alloc(20), shape, 0), /file of 20 bytes; want at least 28/);
@@ -138,6 +169,14 @@ describe('whisper point counter', () => {
       () => countLoadPoints(whisperBytes(60, 20, []), shape, 0),
       /secondsPerPoint got 60; want the load's step 10/,
     );
+  });
+  test('open files budget: the soft limit less 1024; 8192 when the limits cannot be read', () => {
+    const limits = (v: string) =>
+      `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${v}                20000                files\n`;
+    assert.equal(openFilesBudget(limits('20000')), 18976);
+    assert.equal(openFilesBudget(limits('1024')), 64);
+    assert.equal(openFilesBudget(limits('unlimited')), (1 << 20) - 1024);
+    assert.equal(openFilesBudget(''), 8192);
   });
   test('path: dots become directories', () => {
     assert.equal(whisperPath('/d', 'bench.m1.value'), '/d/bench/m1/value.wsp');
@@ -273,6 +312,46 @@ describe('PersistChecker', () => {
       assert.equal(checker.poll(), true, 'every point present (one with the wrong value)');
       assert.deepEqual(checker.progress(), { present: 12, wrong: 1, completeMetrics: 3 });
       checker.close();
+      checker.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a poll stops at the first file still missing points; a full poll reads every pending file', () => {
+    const root = mkdtempSync(join(tmpdir(), 'carbonado-bench-check-'));
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const shape: LoadShape = { metrics: 3, points: 2, step: 10, lastTimestamp: now - (now % 10) - 10 };
+      const store = new WhisperStore({
+        root,
+        schemaFor: () => ({
+          archives: [{ secondsPerPoint: 10, points: 60 }],
+          xFilesFactor: 0,
+          aggregationMethod: 'average',
+        }),
+      });
+      const write = (i: number, js: number[]) =>
+        store.writeSync(
+          metricName(i),
+          js.map((j) => pointTimestamp(shape, j)),
+          js.map((j) => pointValue(i, j)),
+        );
+      write(0, [0]);
+      write(1, [0, 1]);
+      write(2, [0, 1]);
+      const checker = new PersistChecker(root, shape);
+      assert.equal(checker.poll(), false);
+      assert.deepEqual(
+        checker.progress(),
+        { present: 1, wrong: 0, completeMetrics: 0 },
+        'stopped at metric 0',
+      );
+      assert.equal(checker.poll(true), false);
+      assert.deepEqual(checker.progress(), { present: 5, wrong: 0, completeMetrics: 2 }, 'read all three');
+      write(0, [1]);
+      assert.equal(checker.poll(), true, 'metric 0 complete, the others were already');
+      assert.deepEqual(checker.progress(), { present: 6, wrong: 0, completeMetrics: 3 });
       checker.close();
     } finally {
       rmSync(root, { recursive: true, force: true });

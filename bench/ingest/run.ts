@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const opts: RunOptions = {
     persistTimeoutMs: flags.persistTimeoutMs,
     acceptPollMs: 2,
-    persistPollMs: 20,
+    persistPollMs: 10,
     stopGraceMs: 60_000,
   };
   const root = mkdtempSync(join(tmpdir(), 'carbonado-bench-ingest-'));
