@@ -150,7 +150,7 @@ test('OpenFiles: holds at most its capacity; when full, a file is let go only af
       [true, true, false],
     );
   }
-  // A minute later p0 and p1 are idle: writing p2 takes the place of the least recently written.
+  // A minute later p0 and p1 are idle: writing p2 takes the place of one of them (the first opened).
   clock += 61_000;
   write(2, T + 30);
   assert.deepEqual(
@@ -164,23 +164,47 @@ test('OpenFiles: holds at most its capacity; when full, a file is let go only af
   assert.equal(files.size, 0);
 });
 
-test('OpenFiles.closeIdle closes the files not written for a minute, least recently written first', () => {
+test('OpenFiles.closeIdle closes the files not written for a minute, wherever they are in the order opened', () => {
   const root = mkdtempSync(join(dir, 'e-'));
   const paths = ['q0', 'q1', 'q2'].map((n) => join(root, `${n}.wsp`));
   for (const p of paths) create(p, schema.archives, { xFilesFactor: 0, aggregationMethod: 'average' });
   let clock = 0;
   const files = new OpenFiles(10, () => clock);
   files.update(paths[0], [T], [1], NOW);
-  clock = 30_000;
   files.update(paths[1], [T], [1], NOW);
+  clock = 30_000;
   files.update(paths[2], [T], [1], NOW);
+  files.update(paths[0], [T + 10], [1], NOW); // first opened, written lately: stays
   clock = 61_000;
   assert.equal(files.closeIdle(), 1);
   assert.deepEqual(
     paths.map((p) => files.holds(p)),
-    [false, true, true],
+    [true, false, true],
   );
   clock = 95_000;
   assert.equal(files.closeIdle(), 2);
   assert.equal(files.size, 0);
+});
+
+test('OpenFiles: when full, an idle file anywhere makes room; with none idle, it looks again only a second later', () => {
+  const root = mkdtempSync(join(dir, 'f-'));
+  const paths = ['r0', 'r1', 'r2'].map((n) => join(root, `${n}.wsp`));
+  for (const p of paths) create(p, schema.archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  let clock = 0;
+  const files = new OpenFiles(2, () => clock);
+  const write = (i: number, t: number) => assert.equal(files.update(paths[i], [t], [i], NOW), true);
+  const held = () => paths.map((p) => files.holds(p));
+  write(0, T);
+  write(1, T);
+  clock = 59_500;
+  write(0, T + 10); // r0 (first opened) stays busy; r1 will be the idle one
+  write(2, T + 10); // nothing idle yet: r2 is opened for this write alone
+  assert.deepEqual(held(), [true, true, false]);
+  clock = 60_100; // r1 idle now, but the last look found none 0.6 s ago
+  write(2, T + 20);
+  assert.deepEqual(held(), [true, true, false]);
+  clock = 60_600;
+  write(2, T + 30);
+  assert.deepEqual(held(), [true, false, true], 'r1, idle, made room; r0 did not');
+  files.closeAll();
 });
