@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseReadyLine } from '../bench/ingest/carbonado.js';
-import { buildLoad, type LoadShape, metricName, pointTimestamp, pointValue } from '../bench/ingest/load.js';
+import {
+  buildLoad,
+  type LoadShape,
+  metricName,
+  pointTimestamp,
+  pointValue,
+  warmupShape,
+} from '../bench/ingest/load.js';
 import type { RunResult } from '../bench/ingest/measure.js';
 import { parseProcNetTcp, parseProcStatTicks, parseProcStatus } from '../bench/ingest/proc.js';
 import { median, ratios, targets } from '../bench/ingest/report.js';
@@ -89,6 +96,34 @@ describe('load', () => {
   ];
   for (const [name, s, c, re] of bad)
     test(`must fail: ${name}`, () => assert.throws(() => buildLoad(s, c), re));
+});
+
+describe('warm-up load', () => {
+  const shape: LoadShape = { metrics: 3000, points: 60, step: 10, lastTimestamp: 100_000 };
+  test("with existing files: the load's own metrics, ending 10 steps before its first point", () => {
+    const w = warmupShape(shape, 20_000, true);
+    assert.deepEqual(w, { metrics: 3000, points: 7, step: 10, lastTimestamp: 99_300, prefix: undefined });
+    assert.equal(metricName(5, w!), 'bench.m5.value');
+    assert.equal(pointTimestamp(w!, 6), 99_300);
+  });
+  test('with existing files and no warm-up: one point per metric, which creates the files', () => {
+    assert.equal(warmupShape(shape, 0, true)?.points, 1);
+  });
+  test("new files: 1,000 metrics of their own, so the load's files are still new", () => {
+    const w = warmupShape(shape, 200_000, false)!;
+    assert.equal(w.metrics, 1000);
+    assert.equal(w.points, 200);
+    assert.equal(
+      buildLoad(w, 1).buffers[0].toString().split('\n')[0],
+      `warm.m0.value 0 ${99_300 - 199 * 10}`,
+    );
+  });
+  test('none asked, none needed: no warm-up', () => {
+    assert.equal(warmupShape(shape, 0, false), null);
+  });
+  test("must fail: more points per metric than the retention's hour of slack holds", () => {
+    assert.throws(() => warmupShape(shape, 351_000, false), /needs 351 points per metric; at most 350 fit/);
+  });
 });
 
 /** A one-archive whisper file (whisper.py's layout) with `slots` slots and the given points written. */

@@ -12,6 +12,8 @@ export interface LoadShape {
   step: number;
   /** Timestamp of the last point, a multiple of `step`. */
   lastTimestamp: number;
+  /** First node of every metric name (default `bench`): the warm-up load uses its own metrics. */
+  prefix?: string;
 }
 
 /** The load split over connections: buffers[c] carries metrics i with i % connections === c. */
@@ -23,8 +25,37 @@ export interface Load {
 }
 
 /** Name of metric i. */
-export function metricName(i: number): string {
-  return `bench.m${i}.value`;
+export function metricName(i: number, shape?: LoadShape): string {
+  return `${shape?.prefix ?? 'bench'}.m${i}.value`;
+}
+
+/**
+ * The load sent (and awaited on disk) before each timed run, untimed: about `points` points in all,
+ * ending 10 steps before the timed load's first point, within the retention's hour of slack.
+ * - With `existingFiles`, over the timed load's own metrics (at least one point each): it creates
+ *   their files, so the timed run updates existing files.
+ * - Otherwise over at most 1,000 metrics of their own (`warm.m<i>.value`), so the timed load's files
+ *   are still new.
+ * It also warms the servers up: Carbonado's V8 compiles its hot functions in the first hundreds of
+ * thousands of points, on helper threads that take CPU from everything else on two cores; a server in
+ * production has long done that. Null when `points` is 0 and the files need not exist.
+ */
+export function warmupShape(shape: LoadShape, points: number, existingFiles: boolean): LoadShape | null {
+  if (points === 0 && !existingFiles) return null;
+  const metrics = existingFiles ? shape.metrics : Math.min(shape.metrics, 1000);
+  const slack = Math.floor(3600 / shape.step) - 10;
+  const perMetric = Math.max(1, Math.ceil(points / metrics));
+  if (perMetric > slack)
+    throw new Error(
+      `--warmup ${points} needs ${perMetric} points per metric; at most ${slack} fit in the retention's hour of slack before the load`,
+    );
+  return {
+    metrics,
+    points: perMetric,
+    step: shape.step,
+    lastTimestamp: shape.lastTimestamp - (shape.points + 10) * shape.step,
+    prefix: existingFiles ? shape.prefix : 'warm',
+  };
 }
 
 /** Timestamp of point j (0-based) of every metric. */
@@ -48,7 +79,7 @@ export function buildLoad(shape: LoadShape, connections: number): Load {
   if (shape.lastTimestamp % shape.step !== 0) {
     throw new Error(`lastTimestamp got ${shape.lastTimestamp}; want a multiple of step ${shape.step}`);
   }
-  const names = Array.from({ length: shape.metrics }, (_, i) => metricName(i));
+  const names = Array.from({ length: shape.metrics }, (_, i) => metricName(i, shape));
   const buffers: Buffer[] = [];
   for (let c = 0; c < connections; c++) {
     // Lines are joined per point index: a few large strings rather than one per line.

@@ -123,9 +123,9 @@ export async function measureRun(
   server: RunningServer,
   load: Load,
   opts: RunOptions,
-  prime?: Load,
+  warmup?: Load,
 ): Promise<RunResult> {
-  if (prime) await sendAndAwaitPersisted(server, prime, opts);
+  if (warmup) await sendAndAwaitPersisted(server, warmup, opts);
   const sockets = await connectAll(server.linePort, load.buffers.length);
   const checker = new PersistChecker(server.whisperRoot, load.shape);
   checker.openExisting();
@@ -178,7 +178,7 @@ export async function measureRun(
   };
 }
 
-/** Sends an untimed load and waits until it is on disk (the files exist afterwards). */
+/** Sends an untimed load (the warm-up) and waits until it is on disk (the files exist afterwards). */
 async function sendAndAwaitPersisted(server: RunningServer, load: Load, opts: RunOptions): Promise<void> {
   const sockets = await connectAll(server.linePort, load.buffers.length);
   const t0 = performance.now();
@@ -188,7 +188,7 @@ async function sendAndAwaitPersisted(server: RunningServer, load: Load, opts: Ru
   try {
     while (!checker.poll()) {
       if (performance.now() - t0 > opts.persistTimeoutMs)
-        throw new Error('the priming load never reached the disk');
+        throw new Error('the warm-up load never reached the disk');
       await sleep(opts.persistPollMs);
     }
   } finally {

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { carbonCache } from './carbon-cache.js';
 import { type CarbonadoBuild, carbonado, REPO_ROOT } from './carbonado.js';
-import { buildLoad, type LoadShape } from './load.js';
+import { buildLoad, type LoadShape, warmupShape } from './load.js';
 import {
   type CacheMemoryResult,
   measureCacheMemory,
@@ -29,8 +29,11 @@ const USAGE = `usage: npm run bench:ingest -- [options]
   --repeat N            runs of each system per connection count; ratios use the medians (default 1)
   --systems LIST        carbonado,carbon-cache (default both)
   --no-cache-pass       skip the cache memory pass
-  --existing-files      create every metric's file first (one older point each, awaited on disk), so
+  --existing-files      create every metric's file first (the warm-up's points, awaited on disk), so
                         the timed run measures updates of existing files, not file creation
+  --warmup N            points sent and awaited on disk before each timed run, untimed: over the
+                        load's metrics with --existing-files, else over 1,000 metrics of their own
+                        (default 200000; 0: none, or one point per metric with --existing-files)
   --persist-timeout S   give up waiting for the whisper files after S seconds (default 300)
   --carbonado-build B   tsx (run src/ through tsx, default) or dist (run the tsc build)
   --carbonado-node-arg A  an argument for Carbonado's node, repeatable (e.g. --cpu-prof)
@@ -41,6 +44,11 @@ function positiveInt(name: string, text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1) throw new Error(`--${name} got '${text}'; want an integer >= 1`);
   return n;
+}
+
+function nonNegativeInt(name: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new Error(`--${name} got '${text}'; want an integer >= 0`);
+  return Number(text);
 }
 
 function parseFlags(argv: string[]) {
@@ -56,6 +64,7 @@ function parseFlags(argv: string[]) {
       systems: { type: 'string', default: 'carbon-cache,carbonado' },
       'no-cache-pass': { type: 'boolean', default: false },
       'existing-files': { type: 'boolean', default: false },
+      warmup: { type: 'string', default: '200000' },
       'persist-timeout': { type: 'string', default: '300' },
       'carbonado-build': { type: 'string', default: 'tsx' },
       'carbonado-node-arg': { type: 'string', multiple: true, default: [] },
@@ -90,6 +99,7 @@ function parseFlags(argv: string[]) {
     systems,
     cachePass: !values['no-cache-pass'],
     existingFiles: values['existing-files'],
+    warmup: nonNegativeInt('warmup', values.warmup),
     persistTimeoutMs: positiveInt('persist-timeout', values['persist-timeout']) * 1000,
     build: build as CarbonadoBuild,
     out: resolve(values.out),
@@ -140,13 +150,8 @@ async function main(): Promise<void> {
   try {
     for (const connections of flags.connections) {
       const load = buildLoad(shape, connections);
-      // One point per metric, well before the timed points but inside the retention: it creates the files.
-      const prime = flags.existingFiles
-        ? buildLoad(
-            { ...shape, points: 1, lastTimestamp: shape.lastTimestamp - (shape.points + 10) * shape.step },
-            1,
-          )
-        : undefined;
+      const warmShape = warmupShape(shape, flags.warmup, flags.existingFiles);
+      const warmup = warmShape === null ? undefined : buildLoad(warmShape, 1);
       // Systems alternate within a repetition, so drift in the machine's load hits both alike.
       for (let rep = 0; rep < flags.repeat; rep++)
         for (const system of flags.systems) {
@@ -158,7 +163,7 @@ async function main(): Promise<void> {
           try {
             const server = await system.start({ dir, schemas, deferWrites: false, readyTimeoutMs: 60_000 });
             // A failed measurement must not leave the server running (kill after stop is a no-op).
-            const r = await measureRun(system.name, server, load, opts, prime).finally(() => server.kill());
+            const r = await measureRun(system.name, server, load, opts, warmup).finally(() => server.kill());
             runs.push(r);
             log(
               `${system.name}: accepted in ${r.acceptedSeconds.toFixed(3)} s, persisted ${r.persistedSeconds === null ? 'TIMEOUT' : `in ${r.persistedSeconds.toFixed(3)} s`}`,
