@@ -143,7 +143,7 @@ export class PersistChecker {
     for (const i of this.pending) {
       if (this.openCount >= this.budget) return;
       try {
-        this.fds.set(i, openSync(whisperPath(this.root, metricName(i)), 'r'));
+        this.fds.set(i, openSync(whisperPath(this.root, metricName(i, this.shape)), 'r'));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
@@ -203,7 +203,7 @@ export class PersistChecker {
     const keep = fd !== undefined || this.openCount < this.budget;
     if (fd === undefined) {
       try {
-        fd = openSync(whisperPath(this.root, metricName(i)), 'r');
+        fd = openSync(whisperPath(this.root, metricName(i, this.shape)), 'r');
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
         throw e;
