@@ -109,6 +109,15 @@ describe('warm-up load', () => {
   test('with existing files and no warm-up: one point per metric, which creates the files', () => {
     assert.equal(warmupShape(shape, 0, true)?.points, 1);
   });
+  test('new files: more metrics of their own when 1,000 cannot hold the points', () => {
+    const w = warmupShape(shape, 600_000, false)!;
+    assert.deepEqual([w.metrics, w.points], [1715, 350]);
+    assert.equal(
+      warmupShape({ ...shape, metrics: 500 }, 100_000, false)?.metrics,
+      500,
+      'no more than the load has',
+    );
+  });
   test("new files: 1,000 metrics of their own, so the load's files are still new", () => {
     const w = warmupShape(shape, 200_000, false)!;
     assert.equal(w.metrics, 1000);
@@ -122,7 +131,11 @@ describe('warm-up load', () => {
     assert.equal(warmupShape(shape, 0, false), null);
   });
   test("must fail: more points per metric than the retention's hour of slack holds", () => {
-    assert.throws(() => warmupShape(shape, 351_000, false), /needs 351 points per metric; at most 350 fit/);
+    assert.throws(() => warmupShape(shape, 3000 * 351, true), /needs 351 points per metric; at most 350 fit/);
+    assert.throws(
+      () => warmupShape({ ...shape, metrics: 1000 }, 351_000, false),
+      /needs 351 points per metric/,
+    );
   });
 });
 

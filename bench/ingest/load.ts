@@ -34,16 +34,19 @@ export function metricName(i: number, shape?: LoadShape): string {
  * ending 10 steps before the timed load's first point, within the retention's hour of slack.
  * - With `existingFiles`, over the timed load's own metrics (at least one point each): it creates
  *   their files, so the timed run updates existing files.
- * - Otherwise over at most 1,000 metrics of their own (`warm.m<i>.value`), so the timed load's files
- *   are still new.
+ * - Otherwise over metrics of their own (`warm.m<i>.value`; 1,000, or as many as the points need at
+ *   the most per metric the slack holds, but no more than the load has), so the timed load's files are
+ *   still new.
  * It also warms the servers up: Carbonado's V8 compiles its hot functions in the first hundreds of
  * thousands of points, on helper threads that take CPU from everything else on two cores; a server in
  * production has long done that. Null when `points` is 0 and the files need not exist.
  */
 export function warmupShape(shape: LoadShape, points: number, existingFiles: boolean): LoadShape | null {
   if (points === 0 && !existingFiles) return null;
-  const metrics = existingFiles ? shape.metrics : Math.min(shape.metrics, 1000);
   const slack = Math.floor(3600 / shape.step) - 10;
+  const metrics = existingFiles
+    ? shape.metrics
+    : Math.min(shape.metrics, Math.max(1000, Math.ceil(points / slack)));
   const perMetric = Math.max(1, Math.ceil(points / metrics));
   if (perMetric > slack)
     throw new Error(

@@ -32,8 +32,9 @@ const USAGE = `usage: npm run bench:ingest -- [options]
   --existing-files      create every metric's file first (the warm-up's points, awaited on disk), so
                         the timed run measures updates of existing files, not file creation
   --warmup N            points sent and awaited on disk before each timed run, untimed: over the
-                        load's metrics with --existing-files, else over 1,000 metrics of their own
-                        (default 200000; 0: none, or one point per metric with --existing-files)
+                        load's metrics with --existing-files, else over metrics of their own
+                        (default: as many as the load; 0: none, or one point per metric with
+                        --existing-files)
   --persist-timeout S   give up waiting for the whisper files after S seconds (default 300)
   --carbonado-build B   tsx (run src/ through tsx, default) or dist (run the tsc build)
   --carbonado-node-arg A  an argument for Carbonado's node, repeatable (e.g. --cpu-prof)
@@ -64,7 +65,7 @@ function parseFlags(argv: string[]) {
       systems: { type: 'string', default: 'carbon-cache,carbonado' },
       'no-cache-pass': { type: 'boolean', default: false },
       'existing-files': { type: 'boolean', default: false },
-      warmup: { type: 'string', default: '200000' },
+      warmup: { type: 'string', default: 'load' },
       'persist-timeout': { type: 'string', default: '300' },
       'carbonado-build': { type: 'string', default: 'tsx' },
       'carbonado-node-arg': { type: 'string', multiple: true, default: [] },
@@ -99,7 +100,7 @@ function parseFlags(argv: string[]) {
     systems,
     cachePass: !values['no-cache-pass'],
     existingFiles: values['existing-files'],
-    warmup: nonNegativeInt('warmup', values.warmup),
+    warmup: values.warmup === 'load' ? undefined : nonNegativeInt('warmup', values.warmup),
     persistTimeoutMs: positiveInt('persist-timeout', values['persist-timeout']) * 1000,
     build: build as CarbonadoBuild,
     out: resolve(values.out),
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
   try {
     for (const connections of flags.connections) {
       const load = buildLoad(shape, connections);
-      const warmShape = warmupShape(shape, flags.warmup, flags.existingFiles);
+      const warmShape = warmupShape(shape, flags.warmup ?? shape.metrics * shape.points, flags.existingFiles);
       const warmup = warmShape === null ? undefined : buildLoad(warmShape, 1);
       // Systems alternate within a repetition, so drift in the machine's load hits both alike.
       for (let rep = 0; rep < flags.repeat; rep++)
