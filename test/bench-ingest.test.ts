@@ -110,28 +110,28 @@ describe('warm-up load', () => {
     assert.equal(warmupShape(shape, 0, true)?.points, 1);
   });
   test('new files: more metrics of their own when 1,000 cannot hold the points', () => {
-    const w = warmupShape(shape, 600_000, false)!;
-    assert.deepEqual([w.metrics, w.points], [1715, 350]);
+    const v = warmupShape({ ...shape, metrics: 5000 }, 600_000, false)!;
+    assert.deepEqual([v.metrics, v.points], [3530, 170]);
     assert.equal(
-      warmupShape({ ...shape, metrics: 500 }, 100_000, false)?.metrics,
+      warmupShape({ ...shape, metrics: 500 }, 50_000, false)?.metrics,
       500,
       'no more than the load has',
     );
   });
   test("new files: 1,000 metrics of their own, so the load's files are still new", () => {
-    const w = warmupShape(shape, 200_000, false)!;
+    const w = warmupShape(shape, 150_000, false)!;
     assert.equal(w.metrics, 1000);
-    assert.equal(w.points, 200);
+    assert.equal(w.points, 150);
     assert.equal(
       buildLoad(w, 1).buffers[0].toString().split('\n')[0],
-      `warm.m0.value 0 ${99_300 - 199 * 10}`,
+      `warm.m0.value 0 ${99_300 - 149 * 10}`,
     );
   });
   test('none asked, none needed: no warm-up', () => {
     assert.equal(warmupShape(shape, 0, false), null);
   });
-  test("must fail: more points per metric than the retention's hour of slack holds", () => {
-    assert.throws(() => warmupShape(shape, 3000 * 351, true), /needs 351 points per metric; at most 350 fit/);
+  test("must fail: more points per metric than half the retention's hour of slack holds", () => {
+    assert.throws(() => warmupShape(shape, 3000 * 171, true), /needs 171 points per metric; at most 170 fit/);
     assert.throws(
       () => warmupShape({ ...shape, metrics: 1000 }, 351_000, false),
       /needs 351 points per metric/,

@@ -31,7 +31,9 @@ export function metricName(i: number, shape?: LoadShape): string {
 
 /**
  * The load sent (and awaited on disk) before each timed run, untimed: about `points` points in all,
- * ending 10 steps before the timed load's first point, within the retention's hour of slack.
+ * ending 10 steps before the timed load's first point, within the first half of the retention's hour of
+ * slack: whisper drops a point older than the retention when it is written, and the other half keeps
+ * the warm-up's oldest points inside it however long the run takes to get them to disk.
  * - With `existingFiles`, over the timed load's own metrics (at least one point each): it creates
  *   their files, so the timed run updates existing files.
  * - Otherwise over metrics of their own (`warm.m<i>.value`; 1,000, or as many as the points need at
@@ -43,14 +45,14 @@ export function metricName(i: number, shape?: LoadShape): string {
  */
 export function warmupShape(shape: LoadShape, points: number, existingFiles: boolean): LoadShape | null {
   if (points === 0 && !existingFiles) return null;
-  const slack = Math.floor(3600 / shape.step) - 10;
+  const slack = Math.floor(1800 / shape.step) - 10;
   const metrics = existingFiles
     ? shape.metrics
     : Math.min(shape.metrics, Math.max(1000, Math.ceil(points / slack)));
   const perMetric = Math.max(1, Math.ceil(points / metrics));
   if (perMetric > slack)
     throw new Error(
-      `--warmup ${points} needs ${perMetric} points per metric; at most ${slack} fit in the retention's hour of slack before the load`,
+      `--warmup ${points} needs ${perMetric} points per metric; at most ${slack} fit in half the retention's hour of slack before the load`,
     );
   return {
     metrics,
