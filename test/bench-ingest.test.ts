@@ -17,6 +17,7 @@ import {
 import type { RunResult } from '../bench/ingest/measure.js';
 import { parseProcNetTcp, parseProcStatTicks, parseProcStatus } from '../bench/ingest/proc.js';
 import { median, ratios, targets } from '../bench/ingest/report.js';
+import { run as runTool } from '../bench/ingest/scratch-fs.js';
 import {
   countLoadPoints,
   openFilesBudget,
@@ -96,6 +97,18 @@ describe('load', () => {
   ];
   for (const [name, s, c, re] of bad)
     test(`must fail: ${name}`, () => assert.throws(() => buildLoad(s, c), re));
+});
+
+describe('scratch file system', () => {
+  test('must fail: a missing tool is named as not installed', () => {
+    assert.throws(
+      () => runTool('carbonado-no-such-mkfs', ['-q', 'x.img']),
+      /--data-fs ext4: carbonado-no-such-mkfs -q x\.img failed: not installed \(needs root/,
+    );
+  });
+  test('must fail: a tool that fails is named with its own error', () => {
+    assert.throws(() => runTool('sh', ['-c', 'echo no room >&2; exit 1']), /sh -c .* failed: no room/);
+  });
 });
 
 describe('warm-up load', () => {

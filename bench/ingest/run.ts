@@ -18,6 +18,7 @@ import {
   type RunResult,
 } from './measure.js';
 import { formatTable, ratios, targets } from './report.js';
+import { mountScratchExt4 } from './scratch-fs.js';
 import type { BenchSystem } from './system.js';
 
 const USAGE = `usage: npm run bench:ingest -- [options]
@@ -35,6 +36,8 @@ const USAGE = `usage: npm run bench:ingest -- [options]
                         load's metrics with --existing-files, else over metrics of their own
                         (default: as many as the load; 0: none, or one point per metric with
                         --existing-files)
+  --data-fs FS          where the servers' files go: tmp (a temp dir under the OS temp dir, default)
+                        or ext4 (a fresh ext4 made and loop-mounted for this run; needs root)
   --persist-timeout S   give up waiting for the whisper files after S seconds (default 300)
   --carbonado-build B   tsx (run src/ through tsx, default) or dist (run the tsc build)
   --carbonado-node-arg A  an argument for Carbonado's node, repeatable (e.g. --cpu-prof)
@@ -66,6 +69,7 @@ function parseFlags(argv: string[]) {
       'no-cache-pass': { type: 'boolean', default: false },
       'existing-files': { type: 'boolean', default: false },
       warmup: { type: 'string', default: 'load' },
+      'data-fs': { type: 'string', default: 'tmp' },
       'persist-timeout': { type: 'string', default: '300' },
       'carbonado-build': { type: 'string', default: 'tsx' },
       'carbonado-node-arg': { type: 'string', multiple: true, default: [] },
@@ -79,6 +83,8 @@ function parseFlags(argv: string[]) {
     console.log(USAGE);
     process.exit(0);
   }
+  const dataFs = values['data-fs'];
+  if (dataFs !== 'tmp' && dataFs !== 'ext4') throw new Error(`--data-fs got '${dataFs}'; want tmp or ext4`);
   const build = values['carbonado-build'];
   if (build !== 'tsx' && build !== 'dist')
     throw new Error(`--carbonado-build got '${build}'; want tsx or dist`);
@@ -100,6 +106,7 @@ function parseFlags(argv: string[]) {
     systems,
     cachePass: !values['no-cache-pass'],
     existingFiles: values['existing-files'],
+    dataFs,
     warmup: values.warmup === 'load' ? undefined : nonNegativeInt('warmup', values.warmup),
     persistTimeoutMs: positiveInt('persist-timeout', values['persist-timeout']) * 1000,
     build: build as CarbonadoBuild,
@@ -135,15 +142,22 @@ async function main(): Promise<void> {
     persistPollMs: 10,
     stopGraceMs: 60_000,
   };
-  const root = mkdtempSync(join(tmpdir(), 'carbonado-bench-ingest-'));
+  // 8 GiB sparse: the runs' files stay until the end (see Caveats in bench/README.md).
+  const scratch = flags.dataFs === 'ext4' ? mountScratchExt4(tmpdir(), 8 * 2 ** 30) : undefined;
+  const root = mkdtempSync(join(scratch?.dir ?? tmpdir(), 'carbonado-bench-ingest-'));
   const cleanup = () => {
-    if (!flags.keep) rmSync(root, { recursive: true, force: true });
+    if (!flags.keep) {
+      rmSync(root, { recursive: true, force: true });
+      scratch?.remove();
+    }
   };
   process.once('SIGINT', () => {
     cleanup();
     process.exit(130);
   });
-  log(`load ${shape.metrics} metrics x ${shape.points} points, step ${shape.step}s; temp dir ${root}`);
+  log(
+    `load ${shape.metrics} metrics x ${shape.points} points, step ${shape.step}s; temp dir ${root}${scratch ? ' (a fresh ext4)' : ''}`,
+  );
   const runs: RunResult[] = [];
   const memory: CacheMemoryResult[] = [];
   const failures: { system: string; connections: number | 'cache'; error: string }[] = [];
@@ -208,6 +222,9 @@ async function main(): Promise<void> {
       node: process.version,
     },
     load: { ...shape, format: 'plaintext', retentions: schemas.split('retentions = ')[1].trim() },
+    warmupPoints: flags.warmup ?? shape.metrics * shape.points,
+    existingFiles: flags.existingFiles,
+    dataFs: flags.dataFs,
     carbonadoBuild: flags.build,
     runs,
     ratios: r,
