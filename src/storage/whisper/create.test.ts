@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { type ArchiveSpec, create, validateArchiveList, WhisperConfigError } from './create.js';
+import { type ArchiveSpec, create, createOpen, validateArchiveList, WhisperConfigError } from './create.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'carbonado-whisper-create-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,6 +70,31 @@ test('create writes header plus zero-filled archives, and refuses an existing fi
   assert.equal(bytes.readUInt32BE(20), 1); // sorted: the 1 s archive first
   assert.ok(bytes.subarray(40).every((b) => b === 0));
   assert.throws(() => create(path, [a(1, 60)]), /EEXIST/);
+});
+
+test('createOpen makes the same file as create and leaves it open for reading and writing', () => {
+  const sub = mkdtempSync(join(dir, 'open-'));
+  const made = join(sub, 'made.wsp');
+  const opened = join(sub, 'opened.wsp');
+  const archives = [a(60, 10), a(1, 60)];
+  create(made, archives, { xFilesFactor: 0.25, aggregationMethod: 'sum' });
+  const got = createOpen(opened, archives, { xFilesFactor: 0.25, aggregationMethod: 'sum', absent: true });
+  try {
+    assert.ok(readFileSync(opened).equals(readFileSync(made)), 'byte-identical to create');
+    assert.equal(got.size, statSync(made).size);
+    assert.ok(got.header.equals(readFileSync(made).subarray(0, got.header.length)), 'the header as written');
+    assert.equal(fstatSync(got.fd).nlink, 1, 'the open file is the one at the path');
+    writeSync(got.fd, Buffer.from([1, 2, 3, 4]), 0, 4, 40);
+    const back = Buffer.alloc(4);
+    readSync(got.fd, back, 0, 4, 40);
+    assert.deepEqual([...back], [1, 2, 3, 4]);
+    assert.deepEqual([...readFileSync(opened).subarray(40, 44)], [1, 2, 3, 4]);
+  } finally {
+    closeSync(got.fd);
+  }
+  // `absent` skips only the early check: link(2) still refuses a file that is there, and nothing stays.
+  assert.throws(() => createOpen(made, archives, { absent: true }), /EEXIST/);
+  assert.deepEqual(readdirSync(sub).sort(), ['made.wsp', 'opened.wsp']);
 });
 
 test('create validates before touching the disk', () => {

@@ -1,4 +1,13 @@
-import { closeSync, existsSync, ftruncateSync, linkSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  ftruncateSync,
+  linkSync,
+  openSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import {
   type AggregationMethod,
@@ -90,6 +99,9 @@ export function validateAggregation(aggregationMethod: string, xFilesFactor: num
 
 const ZEROES = Buffer.alloc(1 << 16);
 
+/** 'wx+', with O_NOATIME where there is one (a file this process creates is its own): see open-files.ts. */
+const READ_WRITE_NEW = constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | (constants.O_NOATIME ?? 0);
+
 /**
  * Creates a whisper file at `path` (which must not exist), like whisper.create: header, then every
  * archive preallocated with zero bytes. Everything is validated before the file is opened; if writing
@@ -100,6 +112,36 @@ export function create(
   archives: ReadonlyArray<ArchiveSpec>,
   options: CreateOptions = {},
 ): void {
+  make(path, archives, options, false);
+}
+
+/** What `createOpen` made: the file, open for reading and writing, and its header as written. */
+export interface CreatedFile {
+  fd: number;
+  header: Buffer;
+  size: number;
+}
+
+/**
+ * `create`, leaving the new file open (read-write) for the caller, who must close `fd`: a writer that
+ * creates a file to write to it at once saves the close, the open, and the fstat and header read that
+ * verify a file it opens (open-files.ts). `options.absent`: the caller has just found no file at
+ * `path` (the check is then not repeated; link(2) still refuses an existing one).
+ */
+export function createOpen(
+  path: string,
+  archives: ReadonlyArray<ArchiveSpec>,
+  options: CreateOptions & { absent?: boolean } = {},
+): CreatedFile {
+  return make(path, archives, options, true);
+}
+
+function make(
+  path: string,
+  archives: ReadonlyArray<ArchiveSpec>,
+  options: CreateOptions & { absent?: boolean },
+  keepOpen: boolean,
+): CreatedFile {
   const xFilesFactor = options.xFilesFactor ?? 0.5;
   const method = validateAggregation(options.aggregationMethod ?? 'average', xFilesFactor);
   const sorted = validateArchiveList(archives);
@@ -113,11 +155,12 @@ export function create(
   // write allows and which read as a corrupt file, failing the request. link(2) fails if the name
   // exists, like whisper's "File %s already exists!" and open's 'wx', without a race. A crash between
   // the two leaves only a `*.wsp.<pid>-<thread>-<n>.tmp` file, which no metric lookup reads.
-  if (existsSync(path))
+  if (!options.absent && existsSync(path))
     throw Object.assign(new Error(`EEXIST: file already exists, '${path}'`), { code: 'EEXIST' });
   const tmp = `${path}.${process.pid}-${threadId}-${++temporaries}.tmp`;
-  const fd = openSync(tmp, 'wx');
+  const fd = openSync(tmp, keepOpen ? READ_WRITE_NEW : 'wx');
   let open = true;
+  let linked = false;
   try {
     writeSync(fd, header, 0, header.length, 0);
     if (options.sparse) {
@@ -128,15 +171,17 @@ export function create(
         at += writeSync(fd, ZEROES, 0, n, at);
       }
     }
-    open = false;
-    closeSync(fd); // close can fail too (ENOSPC on NFS): then the file is removed like any other failure
+    if (!keepOpen) {
+      open = false;
+      closeSync(fd); // close can fail too (ENOSPC on NFS): then the file is removed like any other failure
+    }
     linkSync(tmp, path);
-  } catch (err) {
-    if (open) closeSync(fd);
-    throw err;
+    linked = true;
   } finally {
+    if (open && !linked) closeSync(fd);
     unlinkSync(tmp);
   }
+  return { fd, header, size: total };
 }
 
 /** Temporary files made by this thread, for unique names. */

@@ -93,6 +93,22 @@ export class OpenFiles {
     }
   }
 
+  /**
+   * Holds `fd`, a file just created at `path` with `header` (create.ts createOpen), as if opened and
+   * verified now: its first write costs only its pwrite. Its first archive's base is 0, as every slot
+   * of a new file is zero. Without room, the file is closed and false returned (the next write opens it
+   * by name).
+   */
+  adopt(path: string, fd: number, header: WhisperHeader): boolean {
+    const t = this.now();
+    if (this.files.has(path) || !this.room(t)) {
+      closeSync(fd);
+      return false;
+    }
+    this.files.set(path, { fd, used: t, verifiedAt: t, header, firstBase: 0 });
+    return true;
+  }
+
   /** Closes every file held open. */
   closeAll(): void {
     for (const { fd } of this.files.values()) closeSync(fd);

@@ -2,9 +2,9 @@ import { closeSync, type Dirent, existsSync, mkdirSync, openSync, readdirSync, s
 import { dirname, join, sep } from 'node:path';
 import { compileGlob, type GlobMatcher, splitSegments } from '../../query/glob.js';
 import type { FetchResult, MetricNode, MetricPoints, PointSource, Store } from '../store.js';
-import { type ArchiveSpec, create } from './create.js';
+import { type ArchiveSpec, create, createOpen } from './create.js';
 import { fetchFd, type ValuesAllocator } from './fetch.js';
-import { readHeaderBytes, type WhisperHeader } from './format.js';
+import { decodeHeader, readHeaderBytes, type WhisperHeader } from './format.js';
 import { info } from './info.js';
 import { OpenFiles } from './open-files.js';
 import { encodeMetricPath, normalizeTagged } from './tagged.js';
@@ -229,12 +229,18 @@ export class WhisperStore implements Store {
       mkdirSync(dir, { recursive: true });
       this.knownDirs.add(dir);
     }
+    const options = {
+      xFilesFactor: schema.xFilesFactor,
+      aggregationMethod: schema.aggregationMethod,
+      sparse: this.sparse,
+    };
     try {
-      create(path, schema.archives, {
-        xFilesFactor: schema.xFilesFactor,
-        aggregationMethod: schema.aggregationMethod,
-        sparse: this.sparse,
-      });
+      if (this.open === undefined) create(path, schema.archives, options);
+      else {
+        // Held open from here: the write that follows needs no open, fstat or header read.
+        const made = createOpen(path, schema.archives, { ...options, absent: true });
+        this.open.adopt(path, made.fd, decodeHeader(made.header, made.size, path));
+      }
     } catch (err) {
       // Another writer created it between our check and our create: use theirs.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
