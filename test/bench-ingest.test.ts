@@ -339,26 +339,46 @@ describe('ratios and targets', () => {
   });
 });
 
+/**
+ * Runs `fn` over a temp whisper root holding one 10 s archive per metric, with `write(i, js)` writing
+ * metric i's load points js as Carbonado's store does; the root is removed afterwards.
+ */
+function withLoadFiles(
+  shape: LoadShape,
+  fn: (root: string, write: (i: number, js: number[]) => void, store: WhisperStore) => void,
+): void {
+  const root = mkdtempSync(join(tmpdir(), 'carbonado-bench-check-'));
+  try {
+    const store = new WhisperStore({
+      root,
+      schemaFor: () => ({
+        archives: [{ secondsPerPoint: 10, points: 60 }],
+        xFilesFactor: 0,
+        aggregationMethod: 'average',
+      }),
+    });
+    const write = (i: number, js: number[]) =>
+      store.writeSync(
+        metricName(i),
+        js.map((j) => pointTimestamp(shape, j)),
+        js.map((j) => pointValue(i, j)),
+      );
+    fn(root, write, store);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** A load shape of `metrics` x `points` whose last point is one step before the current one. */
+function recentShape(metrics: number, points: number): LoadShape {
+  const now = Math.floor(Date.now() / 1000);
+  return { metrics, points, step: 10, lastTimestamp: now - (now % 10) - 10 };
+}
+
 describe('PersistChecker', () => {
   test('polls pending files, keeps reading a file it holds open, and is done when every point is there', () => {
-    const root = mkdtempSync(join(tmpdir(), 'carbonado-bench-check-'));
-    try {
-      const now = Math.floor(Date.now() / 1000);
-      const shape: LoadShape = { metrics: 3, points: 4, step: 10, lastTimestamp: now - (now % 10) - 10 };
-      const store = new WhisperStore({
-        root,
-        schemaFor: () => ({
-          archives: [{ secondsPerPoint: 10, points: 60 }],
-          xFilesFactor: 0,
-          aggregationMethod: 'average',
-        }),
-      });
-      const write = (i: number, js: number[]) =>
-        store.writeSync(
-          metricName(i),
-          js.map((j) => pointTimestamp(shape, j)),
-          js.map((j) => pointValue(i, j)),
-        );
+    const shape = recentShape(3, 4);
+    withLoadFiles(shape, (root, write, store) => {
       const checker = new PersistChecker(root, shape);
       assert.equal(checker.poll(), false, 'no files yet');
       write(0, [0, 1, 2, 3]);
@@ -374,30 +394,12 @@ describe('PersistChecker', () => {
       assert.deepEqual(checker.progress(), { present: 12, wrong: 1, completeMetrics: 3 });
       checker.close();
       checker.close();
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 
   test('a poll stops at the first file still missing points; a full poll reads every pending file', () => {
-    const root = mkdtempSync(join(tmpdir(), 'carbonado-bench-check-'));
-    try {
-      const now = Math.floor(Date.now() / 1000);
-      const shape: LoadShape = { metrics: 3, points: 2, step: 10, lastTimestamp: now - (now % 10) - 10 };
-      const store = new WhisperStore({
-        root,
-        schemaFor: () => ({
-          archives: [{ secondsPerPoint: 10, points: 60 }],
-          xFilesFactor: 0,
-          aggregationMethod: 'average',
-        }),
-      });
-      const write = (i: number, js: number[]) =>
-        store.writeSync(
-          metricName(i),
-          js.map((j) => pointTimestamp(shape, j)),
-          js.map((j) => pointValue(i, j)),
-        );
+    const shape = recentShape(3, 2);
+    withLoadFiles(shape, (root, write) => {
       write(0, [0]);
       write(1, [0, 1]);
       write(2, [0, 1]);
@@ -414,8 +416,6 @@ describe('PersistChecker', () => {
       assert.equal(checker.poll(), true, 'metric 0 complete, the others were already');
       assert.deepEqual(checker.progress(), { present: 6, wrong: 0, completeMetrics: 3 });
       checker.close();
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -19,6 +19,19 @@ const schema = {
 };
 const NOW = 1_700_000_000;
 const T = NOW - 100;
+/** New files of `schema`'s archive, one per name, in a fresh directory under `dir`; their paths. */
+function createFiles(prefix: string, names: string[]): string[] {
+  const root = mkdtempSync(join(dir, `${prefix}-`));
+  const paths = names.map((n) => join(root, `${n}.wsp`));
+  for (const p of paths) create(p, schema.archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  return paths;
+}
+
+/** Two archives small enough that a few writes wrap the first and propagate to the second. */
+const twoArchives = [
+  { secondsPerPoint: 10, points: 12 },
+  { secondsPerPoint: 60, points: 10 },
+];
 
 /** A store whose files held open are verified at every write (no window): see the window's own test. */
 function store(root: string, openFiles: number): WhisperStore {
@@ -92,13 +105,9 @@ test('within the re-verify window a write uses the header kept; a replaced file 
 
 test('header and base kept between writes give the same bytes as reading them at every write, across wraps', () => {
   const root = mkdtempSync(join(dir, 'k-'));
-  const archives = [
-    { secondsPerPoint: 10, points: 12 },
-    { secondsPerPoint: 60, points: 10 },
-  ];
   const kept = join(root, 'kept.wsp');
   const fresh = join(root, 'fresh.wsp');
-  for (const p of [kept, fresh]) create(p, archives, { xFilesFactor: 0.3, aggregationMethod: 'max' });
+  for (const p of [kept, fresh]) create(p, twoArchives, { xFilesFactor: 0.3, aggregationMethod: 'max' });
   const files = new OpenFiles(4, () => 0, Number.POSITIVE_INFINITY);
   let seed = 7;
   const random = () => {
@@ -137,9 +146,7 @@ test('a truncated file fails its write and is let go; other metrics carry on', (
 });
 
 test('OpenFiles: holds at most its capacity; when full, a file is let go only after a minute idle', () => {
-  const root = mkdtempSync(join(dir, 'd-'));
-  const paths = ['p0', 'p1', 'p2'].map((n) => join(root, `${n}.wsp`));
-  for (const p of paths) create(p, schema.archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  const paths = createFiles('d', ['p0', 'p1', 'p2']);
   let clock = 0;
   const files = new OpenFiles(2, () => clock);
   const write = (i: number, t: number) => assert.equal(files.update(paths[i], [t], [i], NOW), true);
@@ -166,9 +173,7 @@ test('OpenFiles: holds at most its capacity; when full, a file is let go only af
 });
 
 test('OpenFiles.closeIdle closes the files not written for a minute, wherever they are in the order opened', () => {
-  const root = mkdtempSync(join(dir, 'e-'));
-  const paths = ['q0', 'q1', 'q2'].map((n) => join(root, `${n}.wsp`));
-  for (const p of paths) create(p, schema.archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  const paths = createFiles('e', ['q0', 'q1', 'q2']);
   let clock = 0;
   const files = new OpenFiles(10, () => clock);
   files.update(paths[0], [T], [1], NOW);
@@ -188,9 +193,7 @@ test('OpenFiles.closeIdle closes the files not written for a minute, wherever th
 });
 
 test('OpenFiles: when full, an idle file anywhere makes room; with none idle, it looks again only a second later', () => {
-  const root = mkdtempSync(join(dir, 'f-'));
-  const paths = ['r0', 'r1', 'r2'].map((n) => join(root, `${n}.wsp`));
-  for (const p of paths) create(p, schema.archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  const paths = createFiles('f', ['r0', 'r1', 'r2']);
   let clock = 0;
   const files = new OpenFiles(2, () => clock);
   const write = (i: number, t: number) => assert.equal(files.update(paths[i], [t], [i], NOW), true);
@@ -212,14 +215,10 @@ test('OpenFiles: when full, an idle file anywhere makes room; with none idle, it
 
 test('a file created and adopted takes its first writes without being opened again, with the same bytes', () => {
   const root = mkdtempSync(join(dir, 'g-'));
-  const archives = [
-    { secondsPerPoint: 10, points: 12 },
-    { secondsPerPoint: 60, points: 10 },
-  ];
   const adopted = join(root, 'adopted.wsp');
   const plain = join(root, 'plain.wsp');
-  create(plain, archives, { xFilesFactor: 0, aggregationMethod: 'average' });
-  const made = createOpen(adopted, archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  create(plain, twoArchives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  const made = createOpen(adopted, twoArchives, { xFilesFactor: 0, aggregationMethod: 'average' });
   const files = new OpenFiles(4, () => 0, Number.POSITIVE_INFINITY);
   assert.equal(files.adopt(adopted, made.fd, decodeHeader(made.header, made.size, adopted)), true);
   assert.equal(files.holds(adopted), true);
