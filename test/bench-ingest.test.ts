@@ -1,6 +1,8 @@
 // The pure parts of bench/ingest: /proc parsers, the load, the whisper point counter, the ready line,
 // the ratios. The benchmark's figures are only as good as these.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import type { RunResult } from '../bench/ingest/measure.js';
 import { parseProcNetTcp, parseProcStatTicks, parseProcStatus } from '../bench/ingest/proc.js';
 import { median, ratios, targets } from '../bench/ingest/report.js';
 import { run as runTool } from '../bench/ingest/scratch-fs.js';
+import { killRunning, runningServer } from '../bench/ingest/system.js';
 import {
   countLoadPoints,
   openFilesBudget,
@@ -417,5 +420,23 @@ describe('PersistChecker', () => {
       assert.deepEqual(checker.progress(), { present: 6, wrong: 0, completeMetrics: 3 });
       checker.close();
     });
+  });
+});
+
+describe('servers left running', () => {
+  test('killRunning kills every server still running and waits for its exit; exited ones are let go', async () => {
+    const start = (seconds: number) => {
+      const child = spawn('sleep', [String(seconds)], { stdio: 'ignore' });
+      return { child, server: runningServer(child, 0, '', () => '') };
+    };
+    const quick = start(0);
+    await once(quick.child, 'exit');
+    const slow = [start(60), start(60)];
+    await killRunning();
+    for (const { child } of slow) {
+      assert.equal(child.signalCode, 'SIGKILL', `pid ${child.pid} killed`);
+    }
+    assert.equal(quick.child.exitCode, 0, 'the exited one was not signalled');
+    await killRunning(); // nothing left: resolves at once
   });
 });

@@ -19,7 +19,7 @@ import {
 } from './measure.js';
 import { formatTable, ratios, targets } from './report.js';
 import { mountScratchExt4 } from './scratch-fs.js';
-import type { BenchSystem } from './system.js';
+import { type BenchSystem, killRunning } from './system.js';
 
 const USAGE = `usage: npm run bench:ingest -- [options]
 
@@ -151,10 +151,17 @@ async function main(): Promise<void> {
       scratch?.remove();
     }
   };
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
+  // Stopped by a signal (Ctrl-C, or kill): the servers go first, as they hold the directory and mount.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)
+    process.once(signal, () => {
+      void killRunning().finally(() => {
+        cleanup();
+        process.exit(code);
+      });
+    });
   log(
     `load ${shape.metrics} metrics x ${shape.points} points, step ${shape.step}s; temp dir ${root}${scratch ? ' (a fresh ext4)' : ''}`,
   );

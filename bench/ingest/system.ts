@@ -54,6 +54,17 @@ export function captureOutput(child: ChildProcess, limit = 8192): () => string {
   return () => tail;
 }
 
+/** Servers started and not yet exited: what `killRunning` kills when the bench itself is stopped. */
+const running = new Set<RunningServer>();
+
+/**
+ * SIGKILLs every server the bench started that is still running and waits for them to exit, so that
+ * a bench stopped by a signal leaves no server behind holding its temp directory (or its mount).
+ */
+export async function killRunning(): Promise<void> {
+  await Promise.all(Array.from(running, (server) => server.kill()));
+}
+
 /** Wraps a spawned server in the RunningServer shape. */
 export function runningServer(
   child: ChildProcess,
@@ -66,7 +77,7 @@ export function runningServer(
       resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  return {
+  const server: RunningServer = {
     pid: child.pid!,
     linePort,
     whisperRoot,
@@ -92,6 +103,9 @@ export function runningServer(
       await exited;
     },
   };
+  running.add(server);
+  exited.then(() => running.delete(server));
+  return server;
 }
 
 /** Asks the kernel for free loopback ports (bind to 0, read, close). Carbon cannot bind port 0 itself. */
