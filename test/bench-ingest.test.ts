@@ -17,7 +17,12 @@ import {
   warmupShape,
 } from '../bench/ingest/load.js';
 import type { RunResult } from '../bench/ingest/measure.js';
-import { parseProcNetTcp, parseProcStatTicks, parseProcStatus } from '../bench/ingest/proc.js';
+import {
+  parseProcNetTcp,
+  parseProcStatMinorFaults,
+  parseProcStatTicks,
+  parseProcStatus,
+} from '../bench/ingest/proc.js';
 import { median, ratios, targets } from '../bench/ingest/report.js';
 import { run as runTool } from '../bench/ingest/scratch-fs.js';
 import { killRunning, runningServer } from '../bench/ingest/system.js';
@@ -40,9 +45,18 @@ describe('proc parsers', () => {
 
   test('stat: utime + stime, counted after the last parenthesis of the command', () => {
     // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
-    const fields = 'S 1 2 3 0 -1 4194304 10 0 0 0 250 75 0 0 20 0 3 0';
+    const fields = 'S 1 2 3 0 -1 4194304 123 4 5 6 250 75 0 0 20 0 3 0';
     assert.equal(parseProcStatTicks(`4242 (python3) ${fields}`), 325);
     assert.equal(parseProcStatTicks(`4242 (a) b (c)) ${fields}`), 325);
+  });
+  test("stat: minor faults are field 10 (minflt), not its children's (cminflt)", () => {
+    const fields = 'S 1 2 3 0 -1 4194304 123 4 5 6 250 75 0 0 20 0 3 0';
+    assert.equal(parseProcStatMinorFaults(`4242 (node main) ${fields}`), 123);
+    assert.throws(
+      () => parseProcStatMinorFaults('4242 (x) S 1 2 3 0 -1 4 -9 0'),
+      /minflt at field 10 got '-9'/,
+    );
+    assert.throws(() => parseProcStatMinorFaults('4242 (x) S 1 2'), /minflt at field 10 got 'undefined'/);
   });
   for (const bad of ['4242 python3 S 1', '4242 (x) S 1 2 3', '4242 (x) S 1 2 3 0 -1 4 10 0 0 0 ab 7']) {
     test(`stat must fail: ${JSON.stringify(bad)}`, () => {
@@ -285,6 +299,7 @@ describe('ratios and targets', () => {
     wrongValues: 0,
     peakRssBytes: 200e6,
     cpuSeconds: 2,
+    minorFaults: 1000,
     exitMs: 10,
     killedOnStop: false,
   });

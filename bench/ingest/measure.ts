@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import type { Load } from './load.js';
-import { readCpuSeconds, readProcMemory, readTcpSockets } from './proc.js';
+import { readCpuSeconds, readMinorFaults, readProcMemory, readTcpSockets } from './proc.js';
 import type { RunningServer } from './system.js';
 import { PersistChecker } from './whisper-check.js';
 
@@ -24,6 +24,8 @@ export interface RunResult {
   peakRssBytes: number;
   /** User + system CPU the server used from the first byte to the end of the check, seconds. */
   cpuSeconds: number;
+  /** Minor page faults of the server over the same span as cpuSeconds (first touches of new memory). */
+  minorFaults: number;
   /** SIGTERM to exit, ms, and whether it had to be killed. */
   exitMs: number;
   killedOnStop: boolean;
@@ -130,6 +132,7 @@ export async function measureRun(
   const checker = new PersistChecker(server.whisperRoot, load.shape);
   checker.openExisting();
   const cpu0 = readCpuSeconds(server.pid);
+  const faults0 = readMinorFaults(server.pid);
   const t0 = performance.now();
   const acceptedSeconds = await sendAndAwaitTaken(
     sockets,
@@ -153,6 +156,7 @@ export async function measureRun(
     await sleep(opts.persistPollMs);
   }
   const cpuSeconds = readCpuSeconds(server.pid) - cpu0;
+  const minorFaults = readMinorFaults(server.pid) - faults0;
   // After a timeout, count what did reach the disk (a poll stops at the first incomplete file).
   if (persistedSeconds === null) checker.poll(true);
   checker.close();
@@ -173,6 +177,7 @@ export async function measureRun(
     wrongValues: progress.wrong,
     peakRssBytes: peakRss,
     cpuSeconds,
+    minorFaults,
     exitMs: stopped.exitMs,
     killedOnStop: stopped.killed,
   };

@@ -24,26 +24,39 @@ export function parseProcStatus(text: string): ProcMemory {
 }
 
 /**
- * Parses /proc/<pid>/stat into CPU ticks (utime + stime, fields 14 and 15 of proc(5)). The command name
- * (field 2) is in parentheses and may hold spaces or ')', so fields are counted from its last ')'.
+ * The fields of /proc/<pid>/stat from field 3 (state) on: the command name (field 2) is in parentheses
+ * and may hold spaces or ')', so fields are counted from its last ')'. Field N of proc(5) is index N - 3.
  */
-export function parseProcStatTicks(text: string): number {
+function statFields(text: string): string[] {
   const close = text.lastIndexOf(')');
   if (close < 0)
     throw new Error(`/proc stat: no ')' after the command name; got ${JSON.stringify(text.slice(0, 80))}`);
-  // After ')' come fields 3.. (state first), so utime (14) is index 11 and stime (15) index 12.
-  const fields = text
+  return text
     .slice(close + 1)
     .trim()
     .split(/\s+/);
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  if (!Number.isInteger(utime) || !Number.isInteger(stime)) {
-    throw new Error(
-      `/proc stat: utime/stime at fields 14-15 got '${fields[11]}' '${fields[12]}'; want integers`,
-    );
-  }
-  return utime + stime;
+}
+
+/** Field N of proc(5) as a whole number; throws naming it otherwise. */
+function statCount(fields: string[], n: number, name: string): number {
+  const v = Number(fields[n - 3]);
+  if (!(Number.isInteger(v) && v >= 0))
+    throw new Error(`/proc stat: ${name} at field ${n} got '${fields[n - 3]}'; want a count`);
+  return v;
+}
+
+/** Parses /proc/<pid>/stat into CPU ticks: utime + stime, fields 14 and 15 of proc(5). */
+export function parseProcStatTicks(text: string): number {
+  const fields = statFields(text);
+  return statCount(fields, 14, 'utime') + statCount(fields, 15, 'stime');
+}
+
+/**
+ * Parses /proc/<pid>/stat into the process's minor page faults (minflt, field 10): first touches of
+ * memory that needed no disk read. Each one costs a trap into the kernel and a page zeroed.
+ */
+export function parseProcStatMinorFaults(text: string): number {
+  return statCount(statFields(text), 10, 'minflt');
 }
 
 /** One TCP socket as /proc/net/tcp lists it (IPv4). Queues are bytes. */
@@ -96,6 +109,11 @@ export function readCpuSeconds(pid: number): number {
   if (ticksPerSecond === 0)
     ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
   return parseProcStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) / ticksPerSecond;
+}
+
+/** Minor page faults of process `pid` so far (all its threads). */
+export function readMinorFaults(pid: number): number {
+  return parseProcStatMinorFaults(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 /** Every IPv4 TCP socket of this network namespace. */
