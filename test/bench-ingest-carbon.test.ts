@@ -39,6 +39,8 @@ test('carbon-cache: every point accepted, persisted and read back with the value
   assert.equal(r.persistedPoints, 200);
   assert.equal(r.wrongValues, 0);
   assert.ok(r.persistedSeconds !== null && r.persistedSeconds >= r.acceptedSeconds, JSON.stringify(r));
+  // The last write (the files' newest mtime) comes before the checker found it, and after the start.
+  assert.ok(r.detectedSeconds !== null && r.detectedSeconds + 0.002 >= r.persistedSeconds, JSON.stringify(r));
   assert.equal(r.acceptedPointsPerSecond, 200 / r.acceptedSeconds);
   // A Python interpreter with twisted loaded is tens of MB; a figure under 10 MB is a misread /proc.
   assert.ok(r.peakRssBytes > 10 * 1024 * 1024, `peak RSS ${r.peakRssBytes}`);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -16,7 +16,7 @@ import {
   pointValue,
   warmupShape,
 } from '../bench/ingest/load.js';
-import type { RunResult } from '../bench/ingest/measure.js';
+import { persistedFromModified, type RunResult } from '../bench/ingest/measure.js';
 import {
   parseProcNetTcp,
   parseProcStatMinorFaults,
@@ -294,6 +294,7 @@ describe('ratios and targets', () => {
     acceptedSeconds: 600_000 / accepted,
     acceptedPointsPerSecond: accepted,
     persistedSeconds: persisted === null ? null : 600_000 / persisted,
+    detectedSeconds: persisted === null ? null : 600_000 / persisted + 0.05,
     persistedPointsPerSecond: persisted,
     persistedPoints: 600_000,
     wrongValues: 0,
@@ -392,6 +393,42 @@ function recentShape(metrics: number, points: number): LoadShape {
   const now = Math.floor(Date.now() / 1000);
   return { metrics, points, step: 10, lastTimestamp: now - (now % 10) - 10 };
 }
+
+describe('persisted time from the files', () => {
+  const t0 = 1_800_000_000_000;
+  test('the last write after the first byte, in seconds; never before the acceptance', () => {
+    assert.equal(persistedFromModified(t0 + 612.5, t0, 0.4, 0.7), 0.6125);
+    assert.equal(
+      persistedFromModified(t0 + 395, t0, 0.4, 0.7),
+      0.4,
+      'written before the last poll saw it taken',
+    );
+    assert.equal(persistedFromModified(t0 + 701, t0, 0.4, 0.7), 0.701, "within the wall clock's millisecond");
+  });
+  test('must fail: a last write after the checker found every point (something else writes)', () => {
+    assert.throws(
+      () => persistedFromModified(t0 + 750, t0, 0.4, 0.7),
+      /0\.750 s after the first byte, after the checker found every point \(0\.700 s\)/,
+    );
+  });
+  test('must fail: every file last written before the run', () => {
+    assert.throws(() => persistedFromModified(t0 - 5000, t0, 0.4, 0.7), /5\.000 s before the first byte/);
+  });
+
+  test('lastModifiedMs: the newest mtime among the load files, to the microsecond', () => {
+    const shape = recentShape(3, 1);
+    withLoadFiles(shape, (root, write) => {
+      for (let i = 0; i < 3; i++) write(i, [0]);
+      const paths = [0, 1, 2].map((i) => whisperPath(root, metricName(i, shape)));
+      utimesSync(paths[0], 1_000, 1_700_000_000.25);
+      utimesSync(paths[1], 1_000, 1_700_000_003.5);
+      utimesSync(paths[2], 1_000, 1_700_000_001);
+      const checker = new PersistChecker(root, shape);
+      assert.equal(checker.lastModifiedMs(), 1_700_000_003_500);
+      checker.close();
+    });
+  });
+});
 
 describe('PersistChecker', () => {
   test('polls pending files, keeps reading a file it holds open, and is done when every point is there', () => {

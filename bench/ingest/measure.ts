@@ -13,8 +13,14 @@ export interface RunResult {
   /** All bytes written by the client and read by the server off its sockets (see bench/README.md). */
   acceptedSeconds: number;
   acceptedPointsPerSecond: number;
-  /** Every point readable from the whisper files; null when that did not happen within the timeout. */
+  /**
+   * Every point readable from the whisper files: the latest modification time of the load's files once
+   * the checker has found every point in them (see bench/README.md); null when it did not find them
+   * within the timeout.
+   */
   persistedSeconds: number | null;
+  /** When the checker found every point: persistedSeconds plus the checker's own polling and reading. */
+  detectedSeconds: number | null;
   persistedPointsPerSecond: number | null;
   /** Points found on disk when the check ended (all of them unless it timed out). */
   persistedPoints: number;
@@ -134,6 +140,8 @@ export async function measureRun(
   const cpu0 = readCpuSeconds(server.pid);
   const faults0 = readMinorFaults(server.pid);
   const t0 = performance.now();
+  // The files' modification times are wall-clock, so the first byte's time is taken on that clock too.
+  const t0Wall = Date.now();
   const acceptedSeconds = await sendAndAwaitTaken(
     sockets,
     load.buffers,
@@ -143,11 +151,11 @@ export async function measureRun(
   );
   // Persistence is checked only once every byte is taken: no point can be on disk before it arrives, and
   // reading files earlier would steal CPU from the acceptance being timed.
-  let persistedSeconds: number | null = null;
+  let detectedSeconds: number | null = null;
   const deadline = t0 + opts.persistTimeoutMs;
   for (;;) {
     if (checker.poll()) {
-      persistedSeconds = (performance.now() - t0) / 1000;
+      detectedSeconds = (performance.now() - t0) / 1000;
       break;
     }
     if (performance.now() > deadline) break;
@@ -157,6 +165,12 @@ export async function measureRun(
   }
   const cpuSeconds = readCpuSeconds(server.pid) - cpu0;
   const minorFaults = readMinorFaults(server.pid) - faults0;
+  // Every point is on disk: the last write that put one there is the newest modification time among
+  // the load's files (read now, after the timed span; nothing writes to them any more).
+  const persistedSeconds =
+    detectedSeconds === null
+      ? null
+      : persistedFromModified(checker.lastModifiedMs(), t0Wall, acceptedSeconds, detectedSeconds);
   // After a timeout, count what did reach the disk (a poll stops at the first incomplete file).
   if (persistedSeconds === null) checker.poll(true);
   checker.close();
@@ -172,6 +186,7 @@ export async function measureRun(
     acceptedSeconds,
     acceptedPointsPerSecond: load.totalPoints / acceptedSeconds,
     persistedSeconds,
+    detectedSeconds,
     persistedPointsPerSecond: persistedSeconds === null ? null : load.totalPoints / persistedSeconds,
     persistedPoints: progress.present,
     wrongValues: progress.wrong,
@@ -247,4 +262,33 @@ export async function measureCacheMemory(
     result.bytesPerCachedPoint = (rssAfterBytes - rssBeforeBytes) / cachedPoints;
   }
   return result;
+}
+
+/**
+ * Seconds from the first byte (`t0Wall`, ms since the epoch) to when every point was accepted and
+ * readable: the last write that made a point of the load readable (`lastModifiedMs`, the newest mtime
+ * of its files), or the acceptance if that came later (the server may write a point before the bench's
+ * 2 ms poll of the sockets sees the last byte taken). Checked against what the checker saw: the last
+ * write cannot come after the checker found every point (`detectedSeconds`), allowing for the wall
+ * clock's millisecond, nor more than 10 ms before the first byte (a file time that old means the
+ * timed run wrote none of them, and the figure would be wrong).
+ */
+export function persistedFromModified(
+  lastModifiedMs: number,
+  t0Wall: number,
+  acceptedSeconds: number,
+  detectedSeconds: number,
+): number {
+  const seconds = (lastModifiedMs - t0Wall) / 1000;
+  if (seconds > detectedSeconds + 0.002)
+    throw new Error(
+      `the load's files were last modified ${seconds.toFixed(3)} s after the first byte, after the ` +
+        `checker found every point (${detectedSeconds.toFixed(3)} s): something else writes to them`,
+    );
+  if (seconds < -0.01)
+    throw new Error(
+      `the load's files were last modified ${(-seconds).toFixed(3)} s before the first byte: ` +
+        'the timed run wrote none of them',
+    );
+  return Math.max(seconds, acceptedSeconds);
 }

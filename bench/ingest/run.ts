@@ -188,7 +188,7 @@ async function main(): Promise<void> {
             const r = await measureRun(system.name, server, load, opts, warmup).finally(() => server.kill());
             runs.push(r);
             log(
-              `${system.name}: accepted in ${r.acceptedSeconds.toFixed(3)} s, persisted ${r.persistedSeconds === null ? 'TIMEOUT' : `in ${r.persistedSeconds.toFixed(3)} s`}, ${r.minorFaults} minor faults`,
+              `${system.name}: accepted in ${r.acceptedSeconds.toFixed(3)} s, persisted ${r.persistedSeconds === null ? 'TIMEOUT' : `in ${r.persistedSeconds.toFixed(3)} s (found at ${r.detectedSeconds?.toFixed(3)} s)`}, ${r.minorFaults} minor faults`,
             );
           } catch (e) {
             failures.push({ system: system.name, connections, error: (e as Error).message });

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LoadShape, metricName, pointTimestamp, pointValue } from './load.js';
 
@@ -188,6 +188,21 @@ export class PersistChecker {
       this.done.push(fd);
     }
     return true;
+  }
+
+  /**
+   * The newest modification time among the load's files, ms since the epoch (nanosecond mtimes, so
+   * sub-millisecond where the file system keeps them; ext4 stamps a write with the kernel's clock tick
+   * unless the file's time was read since its last change, so a time may lag its write by up to a tick,
+   * a few ms). Stats by path: what a reader opening the file now would read.
+   */
+  lastModifiedMs(): number {
+    let newest = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < this.shape.metrics; i++) {
+      const ns = statSync(whisperPath(this.root, metricName(i, this.shape)), { bigint: true }).mtimeNs;
+      newest = Math.max(newest, Number(ns / 1000n) / 1000);
+    }
+    return newest;
   }
 
   /** Closes the files still open. */
