@@ -14,6 +14,7 @@ import {
   metricName,
   pointTimestamp,
   pointValue,
+  splitWarmup,
   warmupShape,
 } from '../bench/ingest/load.js';
 import { persistedFromModified, type RunResult } from '../bench/ingest/measure.js';
@@ -159,6 +160,23 @@ describe('warm-up load', () => {
   });
   test('none asked, none needed: no warm-up', () => {
     assert.equal(warmupShape(shape, 0, false), null);
+  });
+  test('sent in two intervals: the older half first, then the rest, every point once', () => {
+    const w = warmupShape(shape, 21_000, true)!;
+    const [first, second] = splitWarmup(w);
+    assert.deepEqual([first.points, second.points], [3, 4]);
+    assert.equal(second.lastTimestamp, w.lastTimestamp);
+    const all = [0, 1, 2, 3, 4, 5, 6].map((j) => pointTimestamp(w, j));
+    const parts = [
+      ...[0, 1, 2].map((j) => pointTimestamp(first, j)),
+      ...[0, 1, 2, 3].map((j) => pointTimestamp(second, j)),
+    ];
+    assert.deepEqual(parts, all);
+    assert.deepEqual([first.metrics, first.prefix, second.metrics], [3000, undefined, 3000]);
+  });
+  test('a warm-up of one point per metric is sent whole', () => {
+    const one = warmupShape(shape, 0, true)!;
+    assert.deepEqual(splitWarmup(one), [one]);
   });
   test("must fail: more points per metric than half the retention's hour of slack holds", () => {
     assert.throws(() => warmupShape(shape, 3000 * 171, true), /needs 171 points per metric; at most 170 fit/);

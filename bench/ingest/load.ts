@@ -63,6 +63,23 @@ export function warmupShape(shape: LoadShape, points: number, existingFiles: boo
   };
 }
 
+/**
+ * The warm-up as agents send it, in two intervals: the first half of its points, then the rest. The
+ * bench waits a while after each (WARMUP_PAUSE_MS in measure.ts), so the second half, and the timed
+ * load after it, meet a server that has not written those files for seconds, as an agent's next
+ * interval does: a server may check a file it holds open again after a pause (Carbonado's write
+ * threads do after a second), and that path gets compiled in the warm-up too. A warm-up of one point
+ * per metric stays one load.
+ */
+export function splitWarmup(warm: LoadShape): LoadShape[] {
+  if (warm.points < 2) return [warm];
+  const later = Math.ceil(warm.points / 2);
+  return [
+    { ...warm, points: warm.points - later, lastTimestamp: warm.lastTimestamp - later * warm.step },
+    { ...warm, points: later },
+  ];
+}
+
 /** Timestamp of point j (0-based) of every metric. */
 export function pointTimestamp(shape: LoadShape, j: number): number {
   return shape.lastTimestamp - (shape.points - 1 - j) * shape.step;

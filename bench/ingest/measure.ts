@@ -61,6 +61,12 @@ export interface RunOptions {
   stopGraceMs: number;
 }
 
+/**
+ * The pause after each part of the warm-up (load.ts splitWarmup), before the next or the timed run:
+ * longer than Carbonado's write threads go without checking a held file again (one second).
+ */
+export const WARMUP_PAUSE_MS = 2000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Opens one connection per buffer to the server's line port. */
@@ -131,9 +137,13 @@ export async function measureRun(
   server: RunningServer,
   load: Load,
   opts: RunOptions,
-  warmup?: Load,
+  warmups: readonly Load[] = [],
 ): Promise<RunResult> {
-  if (warmup) await sendAndAwaitPersisted(server, warmup, opts);
+  // Each part of the warm-up is awaited on disk, then a pause as between an agent's intervals.
+  for (const warmup of warmups) {
+    await sendAndAwaitPersisted(server, warmup, opts);
+    await sleep(WARMUP_PAUSE_MS);
+  }
   const sockets = await connectAll(server.linePort, load.buffers.length);
   const checker = new PersistChecker(server.whisperRoot, load.shape);
   checker.openExisting();

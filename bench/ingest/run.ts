@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { carbonCache } from './carbon-cache.js';
 import { type CarbonadoBuild, carbonado, REPO_ROOT } from './carbonado.js';
-import { buildLoad, type LoadShape, warmupShape } from './load.js';
+import { buildLoad, type LoadShape, splitWarmup, warmupShape } from './load.js';
 import {
   type CacheMemoryResult,
   measureCacheMemory,
@@ -35,7 +35,7 @@ const USAGE = `usage: npm run bench:ingest -- [options]
   --warmup N            points sent and awaited on disk before each timed run, untimed: over the
                         load's metrics with --existing-files, else over metrics of their own
                         (default: as many as the load; 0: none, or one point per metric with
-                        --existing-files)
+                        --existing-files); sent in two halves, each followed by a 2 s pause
   --data-fs FS          where the servers' files go: tmp (a temp dir under the OS temp dir, default)
                         or ext4 (a fresh ext4 made and loop-mounted for this run; needs root)
   --persist-timeout S   give up waiting for the whisper files after S seconds (default 300)
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
     for (const connections of flags.connections) {
       const load = buildLoad(shape, connections);
       const warmShape = warmupShape(shape, flags.warmup ?? shape.metrics * shape.points, flags.existingFiles);
-      const warmup = warmShape === null ? undefined : buildLoad(warmShape, 1);
+      const warmups = warmShape === null ? [] : splitWarmup(warmShape).map((part) => buildLoad(part, 1));
       // Systems alternate within a repetition, so drift in the machine's load hits both alike.
       for (let rep = 0; rep < flags.repeat; rep++)
         for (const system of flags.systems) {
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
           try {
             const server = await system.start({ dir, schemas, deferWrites: false, readyTimeoutMs: 60_000 });
             // A failed measurement must not leave the server running (kill after stop is a no-op).
-            const r = await measureRun(system.name, server, load, opts, warmup).finally(() => server.kill());
+            const r = await measureRun(system.name, server, load, opts, warmups).finally(() => server.kill());
             runs.push(r);
             log(
               `${system.name}: accepted in ${r.acceptedSeconds.toFixed(3)} s, persisted ${r.persistedSeconds === null ? 'TIMEOUT' : `in ${r.persistedSeconds.toFixed(3)} s (found at ${r.detectedSeconds?.toFixed(3)} s)`}, ${r.minorFaults} minor faults`,
