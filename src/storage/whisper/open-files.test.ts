@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { fstatSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -33,9 +44,16 @@ const twoArchives = [
   { secondsPerPoint: 60, points: 10 },
 ];
 
-/** A store whose files held open are verified at every write (no window): see the window's own test. */
+/** A store whose files held open are verified at every write (no windows): see the windows' own tests. */
 function store(root: string, openFiles: number): WhisperStore {
-  return new WhisperStore({ root, schemaFor: () => schema, clock: () => NOW, openFiles, reverifyMs: 0 });
+  return new WhisperStore({
+    root,
+    schemaFor: () => schema,
+    clock: () => NOW,
+    openFiles,
+    reverifyMs: 0,
+    headerRereadMs: 0,
+  });
 }
 
 async function values(s: WhisperStore, metric: string): Promise<number[]> {
@@ -100,6 +118,45 @@ test('within the re-verify window a write uses the header kept; a replaced file 
   assert.equal(files.holds(path), false);
   assert.equal(files.update(path, [T + 10], [8], NOW), true);
   assert.deepEqual(await read('w'), [Number.NaN, 8, Number.NaN, Number.NaN]);
+  files.closeAll();
+});
+
+test('a header edited in place is read again after its own window; a size change is seen at the next check', async () => {
+  const root = mkdtempSync(join(dir, 'h2-'));
+  const path = join(root, 'e.wsp');
+  const archives = [
+    { secondsPerPoint: 10, points: 60 },
+    { secondsPerPoint: 60, points: 20 },
+  ];
+  create(path, archives, { xFilesFactor: 0, aggregationMethod: 'average' });
+  let clock = 0;
+  const files = new OpenFiles(4, () => clock, 1000, 5000);
+  const t0 = NOW - 500 - ((NOW - 500) % 60);
+  // Six points of one minute each time: 1..6 average to 3.5, sum to 21.
+  const minute = (start: number) => {
+    const ts = [0, 1, 2, 3, 4, 5].map((k) => start + 10 * k);
+    assert.equal(files.update(path, ts, [1, 2, 3, 4, 5, 6], NOW), true);
+  };
+  minute(t0);
+  // whisper-set-aggregation-method's edit: the header's aggregation type becomes 2 (sum), in place.
+  const fd = openSync(path, 'r+');
+  const sum = Buffer.alloc(4);
+  sum.writeUInt32BE(2);
+  writeSync(fd, sum, 0, 4, 0);
+  closeSync(fd);
+  clock = 1500; // checked again (fstat), header kept
+  minute(t0 + 60);
+  clock = 5000; // header read again
+  minute(t0 + 120);
+  const s = new WhisperStore({ root, schemaFor: () => schema, clock: () => NOW });
+  const lower = await s.fetch('e', NOW - 1100, NOW, NOW);
+  assert.equal(lower?.step, 60);
+  const at = (t: number) => lower!.values[(t - lower!.start) / 60];
+  assert.deepEqual([at(t0), at(t0 + 60), at(t0 + 120)], [3.5, 3.5, 21]);
+  // Truncated inside the header's window: the next check sees the size change and reads the header.
+  truncateSync(path, 100);
+  clock = 6500;
+  assert.throws(() => minute(t0 + 180), /e\.wsp/);
   files.closeAll();
 });
 

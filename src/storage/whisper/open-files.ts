@@ -9,15 +9,19 @@ import { firstBaseIn, updateManyWithHeader } from './update.js';
  *
  * A file held open is verified when opened and again at its first write after REVERIFY_MS: an fstat,
  * which says whether it is still the file at its path (deleted, or replaced by a rename as whisper-resize
- * does, it has no link left, and is closed and opened again by name) and gives its size, then the header
- * read and checked against that size. Between verifications a write uses the header and the first
- * archive's base interval kept from before (update.ts says why the base stays good), and costs only its
- * pwrite: in bench/ingest a write was fstat ~2.2 µs, header pread ~2 µs and pwrite ~3 µs of syscalls.
- * So a file written several times a second is verified once a second; one written every interval, as
- * agents send, at every write. What the window costs: for up to REVERIFY_MS after an operator deletes or
- * replaces a file, points may go to the old one (whisper-resize loses the points written during its own
- * run the same way, with carbon too), and a header edited in place (whisper-set-aggregation-method) is
- * seen up to that much later.
+ * does, it has no link left, and is closed and opened again by name) and gives its size. The header is
+ * read again (and checked against that size) when the size changed, or when it was last read
+ * HEADER_REREAD_MS ago. Between verifications a write uses the header and the first archive's base
+ * interval kept from before (update.ts says why the base stays good), and costs only its pwrite: in
+ * bench/ingest a write was fstat ~2.2 µs, header pread ~2 µs and pwrite ~3 µs of syscalls. So a file
+ * written several times a second is verified once a second; one written every interval, as agents
+ * send, at every write, and its header read once a minute (a 60-point write to a held file on one
+ * thread: 9-15 µs; with the fstat 13-18 µs; with the header read too 18-28 µs, on this project's VMs). What the windows
+ * cost: for up to REVERIFY_MS after an operator deletes or replaces a file, points may go to the old one
+ * (whisper-resize loses the points written during its own run the same way, with carbon too), and a
+ * header edited in place (whisper-set-aggregation-method, whisper-set-xfilesfactor: they change how
+ * points propagate to lower archives) is seen up to HEADER_REREAD_MS later. carbon re-reads the header
+ * at every update, or never with whisper's CACHE_HEADERS.
  *
  * Files are opened with O_NOATIME where the kernel allows it (Linux, our own files): with relatime,
  * reading a file written since its last read updates its atime, a journalled inode write, ~1.3 µs on
@@ -41,6 +45,7 @@ export class OpenFiles {
     private readonly capacity: number,
     private readonly now: () => number = performance.now.bind(performance),
     private readonly reverifyMs = REVERIFY_MS,
+    private readonly headerRereadMs = HEADER_REREAD_MS,
   ) {
     if (!(Number.isInteger(capacity) && capacity >= 1)) throw new Error(`BUG: ${capacity} open files`);
   }
@@ -66,7 +71,15 @@ export class OpenFiles {
     let keep = true;
     if (file === undefined) {
       keep = this.room(t);
-      file = { fd: openForUpdate(path), used: t, verifiedAt: 0, header: undefined, firstBase: -1 };
+      file = {
+        fd: openForUpdate(path),
+        used: t,
+        verifiedAt: 0,
+        header: undefined,
+        headerAt: 0,
+        size: -1,
+        firstBase: -1,
+      };
       if (keep) this.files.set(path, file);
     } else {
       file.used = t;
@@ -79,9 +92,17 @@ export class OpenFiles {
           this.forget(path, fd);
           return false;
         }
-        const read = readHeaderBytes(fd, path, stat.size);
-        file.header = read.header;
-        file.firstBase = firstBaseIn(read.header, read.bytes);
+        if (
+          file.header === undefined ||
+          stat.size !== file.size ||
+          t - file.headerAt >= this.headerRereadMs
+        ) {
+          const read = readHeaderBytes(fd, path, stat.size);
+          file.header = read.header;
+          file.firstBase = firstBaseIn(read.header, read.bytes);
+          file.headerAt = t;
+          file.size = stat.size;
+        }
         file.verifiedAt = t;
       }
       file.firstBase = updateManyWithHeader(fd, file.header, file.firstBase, timestamps, values, now);
@@ -96,16 +117,16 @@ export class OpenFiles {
   /**
    * Holds `fd`, a file just created at `path` with `header` (create.ts createOpen), as if opened and
    * verified now: its first write costs only its pwrite. Its first archive's base is 0, as every slot
-   * of a new file is zero. Without room, the file is closed and false returned (the next write opens it
-   * by name).
+   * of a new file is zero. `size`: the file's size, when known, so its next check need not read the
+   * header again. Without room, the file is closed and false returned (the next write opens it by name).
    */
-  adopt(path: string, fd: number, header: WhisperHeader): boolean {
+  adopt(path: string, fd: number, header: WhisperHeader, size = -1): boolean {
     const t = this.now();
     if (this.files.has(path) || !this.room(t)) {
       closeSync(fd);
       return false;
     }
-    this.files.set(path, { fd, used: t, verifiedAt: t, header, firstBase: 0 });
+    this.files.set(path, { fd, used: t, verifiedAt: t, header, headerAt: t, size, firstBase: 0 });
     return true;
   }
 
@@ -153,16 +174,23 @@ export class OpenFiles {
 /** A file held open but not written for this long is closed (at once when room is needed). */
 export const IDLE_BEFORE_CLOSE_MS = 60_000;
 
-/** A file held open is checked again (fstat and header) at its first write after this long. */
+/** A file held open is checked again (fstat) at its first write after this long. */
 export const REVERIFY_MS = 1000;
+
+/** ...and its header read again at the first check after this long (or when its size changed). */
+export const HEADER_REREAD_MS = 60_000;
 
 interface HeldFile {
   fd: number;
   /** When last written (OpenFiles' clock). */
   used: number;
-  /** When last verified: fstat'ed and its header read. */
+  /** When last verified: fstat'ed (and its header read, if due). */
   verifiedAt: number;
   header: WhisperHeader | undefined;
+  /** When the header was last read. */
+  headerAt: number;
+  /** The file's size when the header was last read; -1 when not known. */
+  size: number;
   /** The first archive's base interval as last known, or -1 (update.ts, updateManyWithHeader). */
   firstBase: number;
 }

@@ -39,6 +39,8 @@ export interface WhisperStoreOptions {
   openFiles?: number;
   /** With `openFiles`: a file held open is verified again after this many ms (open-files.ts, REVERIFY_MS). */
   reverifyMs?: number;
+  /** With `openFiles`: ...and its header read again after this many (open-files.ts, HEADER_REREAD_MS). */
+  headerRereadMs?: number;
 }
 
 /**
@@ -91,7 +93,8 @@ export class WhisperStore implements Store {
     this.sparse = options.sparse ?? false;
     this.clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     this.writesOffThread = options.writeThread === true;
-    if (options.openFiles) this.open = new OpenFiles(options.openFiles, undefined, options.reverifyMs);
+    if (options.openFiles)
+      this.open = new OpenFiles(options.openFiles, undefined, options.reverifyMs, options.headerRereadMs);
     if (options.writeThread) {
       if (options.clock) throw new Error('BUG: a write thread uses the wall clock; clock is for tests');
       this.thread = new WhisperWriteThread({
@@ -239,7 +242,7 @@ export class WhisperStore implements Store {
       else {
         // Held open from here: the write that follows needs no open, fstat or header read.
         const made = createOpen(path, schema.archives, { ...options, absent: true });
-        this.open.adopt(path, made.fd, decodeHeader(made.header, made.size, path));
+        this.open.adopt(path, made.fd, decodeHeader(made.header, made.size, path), made.size);
       }
     } catch (err) {
       // Another writer created it between our check and our create: use theirs.
