@@ -16,12 +16,12 @@ import { firstBaseIn, updateManyWithHeader } from './update.js';
  * bench/ingest a write was fstat ~2.2 µs, header pread ~2 µs and pwrite ~3 µs of syscalls. So a file
  * written several times a second is verified once a second; one written every interval, as agents
  * send, at every write, and its header read once a minute (a 60-point write to a held file on one
- * thread: 9-15 µs; with the fstat 13-18 µs; with the header read too 18-28 µs, on this project's VMs). What the windows
- * cost: for up to REVERIFY_MS after an operator deletes or replaces a file, points may go to the old one
- * (whisper-resize loses the points written during its own run the same way, with carbon too), and a
- * header edited in place (whisper-set-aggregation-method, whisper-set-xfilesfactor: they change how
- * points propagate to lower archives) is seen up to HEADER_REREAD_MS later. carbon re-reads the header
- * at every update, or never with whisper's CACHE_HEADERS.
+ * thread: 9-15 µs; with the fstat 13-18 µs; with the header read too 18-28 µs, on this project's VMs).
+ * What the windows cost: for up to REVERIFY_MS after an operator deletes or replaces a file, points may
+ * go to the old one (whisper-resize loses the points written during its own run the same way, with
+ * carbon too), and a header edited in place (whisper-set-aggregation-method, whisper-set-xfilesfactor:
+ * they change how points propagate to lower archives) is seen up to HEADER_REREAD_MS later. carbon
+ * re-reads the header at every update, or never with whisper's CACHE_HEADERS.
  *
  * Files are opened with O_NOATIME where the kernel allows it (Linux, our own files): with relatime,
  * reading a file written since its last read updates its atime, a journalled inode write, ~1.3 µs on
