@@ -19,6 +19,7 @@ import { createLogger } from '../log.js';
 import { WhisperStore } from '../storage/whisper/store.js';
 import { taggingSink } from '../tags/sink.js';
 import { TagDB } from '../tags/tagdb.js';
+import { warmUp } from './warmup.js';
 
 const log = createLogger('serve');
 
@@ -91,6 +92,19 @@ export async function startServer(
     maxCreatesPerMinute: cacheConf.maxCreatesPerMinute,
   });
   await writer.start();
+  if (config.ingest.warmupPoints > 0) {
+    const warm = await warmUp({
+      points: config.ingest.warmupPoints,
+      limits: lineLimits,
+      maxLineLength: config.ingest.maxLineLength,
+      store,
+    });
+    log.info(
+      `warmed up in ${warm.ms.toFixed(0)} ms: ${warm.points} scratch points received, ` +
+        `${warm.writesPerThread} scratch writes per write thread`,
+    );
+    for (const f of warm.failures) log.warn(`warm-up: ${f}; starting anyway`);
+  }
 
   // A port of 0 turns a listener off, as the issue asks; with ephemeralPorts (tests, benchmarks) every
   // listener binds a free port instead.

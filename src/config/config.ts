@@ -36,6 +36,11 @@ export interface CarbonadoConfig {
     maxLineLength: number;
     /** Largest pickle frame accepted, bytes (carbon's PICKLE_RECEIVER_MAX_LENGTH). */
     maxPickleFrame: number;
+    /**
+     * Synthetic points run through scratch copies of the receive and write paths at start, before the
+     * listeners open, so V8 has compiled them when the first load comes (src/cli/warmup.ts); 0 skips it.
+     */
+    warmupPoints: number;
   };
   cache: {
     /** carbon's MAX_CACHE_SIZE, in points; Infinity for no limit. */
@@ -81,7 +86,7 @@ export function defaultConfig(): CarbonadoConfig {
     server: { dataDir: './data', schemasDir: '', bind: '127.0.0.1', instance: 'a' },
     listeners: { linePort: 2003, udpPort: 2003, picklePort: 2004, httpPort: 8080 },
     storage: { sparseCreate: true, writeThreads: 0 },
-    ingest: { maxLineLength: 16384, maxPickleFrame: 1 << 20 },
+    ingest: { maxLineLength: 16384, maxPickleFrame: 1 << 20, warmupPoints: 300_000 },
     cache: {
       maxCacheSize: Number.POSITIVE_INFINITY,
       lowWatermark: 0.95,

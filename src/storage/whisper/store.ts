@@ -170,6 +170,15 @@ export class WhisperStore implements Store {
     else if ((outcome as NodeJS.ErrnoException).code === 'ENOENT') this.written.delete(metric);
   }
 
+  /**
+   * Has each write thread write scratch files under `dir` (warm-up.ts), so their write path is compiled
+   * before the first real write. Resolves with the failures' messages. A store without write threads
+   * writes on the calling thread, which the ingest warm-up warms anyway: nothing to do.
+   */
+  async warmUpThreads(dir: string, metrics: number, rounds: number): Promise<string[]> {
+    return this.thread ? this.thread.warmUp(dir, metrics, rounds) : [];
+  }
+
   /** Ends the write thread once its writes are done. Safe to call twice. */
   async close(): Promise<void> {
     await this.thread?.close();

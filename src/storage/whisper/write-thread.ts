@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type PointSource, pointsOf } from '../store.js';
 import type { WhisperSchema } from './store.js';
@@ -33,6 +34,15 @@ export interface WriteMessage {
   counts: Int32Array;
   schemas: Array<WhisperSchema | null>;
   data: Float64Array;
+}
+
+/**
+ * A warm-up for one worker (warm-up.ts): `rounds` rounds of writes to `metrics` scratch files under `dir`.
+ * Answered with a WriteReply with no `created` and, if it failed, one error.
+ */
+export interface WarmupMessage {
+  id: number;
+  warmup: { dir: string; metrics: number; rounds: number };
 }
 
 /**
@@ -165,6 +175,28 @@ export class WhisperWriteThread {
         (outcomes) => (outcomes instanceof Error ? reject(outcomes) : resolve(outcomes)),
       ),
     );
+  }
+
+  /**
+   * Has every worker write scratch files under its own directory below `dir` (warm-up.ts), so the write
+   * path is compiled before real writes come. Resolves with the failures' messages (none: all went well).
+   */
+  warmUp(dir: string, metrics: number, rounds: number): Promise<string[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('whisper write thread is closed'));
+    const replies = this.workers.map(
+      (worker, w) =>
+        new Promise<string | undefined>((resolve) => {
+          const id = this.nextId++;
+          this.inflight.set(id, (got) => {
+            const failure = got instanceof Error ? got : got[0];
+            resolve(failure instanceof Error ? failure.message : undefined);
+          });
+          const msg: WarmupMessage = { id, warmup: { dir: join(dir, `thread-${w}`), metrics, rounds } };
+          worker.postMessage(msg);
+        }),
+    );
+    return Promise.all(replies).then((all) => all.filter((m): m is string => m !== undefined));
   }
 
   /** Waits for every write in flight, then ends the threads. Safe to call twice. */

@@ -3,7 +3,8 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { IDLE_BEFORE_CLOSE_MS } from './open-files.js';
 import { WhisperStore } from './store.js';
-import { WRITE_THREAD_NICE, type WriteMessage, type WriteReply } from './write-thread.js';
+import { warmUpWrites } from './warm-up.js';
+import { type WarmupMessage, WRITE_THREAD_NICE, type WriteMessage, type WriteReply } from './write-thread.js';
 
 // The whisper write thread (write-thread.ts): unpacks each message and writes metric by metric with
 // the synchronous WhisperStore.writeSync. One failing metric fails only itself.
@@ -33,7 +34,24 @@ const store = new WhisperStore({
 // Files held open and not written for a minute are closed, so deleting a metric's file frees its space.
 setInterval(() => store.closeIdleFiles(), IDLE_BEFORE_CLOSE_MS / 2).unref();
 
-parentPort!.on('message', (msg: WriteMessage) => {
+parentPort!.on('message', (msg: WriteMessage | WarmupMessage) => {
+  if ('warmup' in msg) {
+    const { dir, metrics, rounds } = msg.warmup;
+    const reply: WriteReply = { id: msg.id, errors: [], created: new Uint8Array(0) };
+    try {
+      warmUpWrites(dir, metrics, rounds, sparse);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      reply.errors.push({
+        index: 0,
+        name: e.name ?? 'Error',
+        message: e.message ?? String(err),
+        code: e.code,
+      });
+    }
+    parentPort!.postMessage(reply);
+    return;
+  }
   const errors: WriteReply['errors'] = [];
   const created = new Uint8Array(msg.metrics.length);
   let at = 0;
