@@ -78,7 +78,8 @@ export async function warmUp(opts: WarmupOptions): Promise<WarmupReport> {
     }
     const failed = await threads;
     for (const f of failed) report.failures.push(`write thread: ${f}`);
-    if (opts.store?.writesOffThread && failed.length === 0) report.writesPerThread = WRITE_FILES * WRITE_ROUNDS;
+    if (opts.store?.writesOffThread && failed.length === 0)
+      report.writesPerThread = WRITE_FILES * WRITE_ROUNDS;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
