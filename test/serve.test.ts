@@ -33,6 +33,17 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+test('the server warmed up before taking traffic, on scratch data that reached neither the data directory nor queries', async () => {
+  assert.match(
+    server.stderr(),
+    /warmed up in \d+ ms: 300000 scratch points received, 20000 scratch writes per write thread/,
+  );
+  assert.doesNotMatch(server.stderr(), /warm-up: /, 'no part of the warm-up failed');
+  assert.deepEqual(await getJson(server.ports.http, '/metrics/find?query=carbonado.warmup'), []);
+  assert.ok(!existsSync(join(dataDir, 'carbonado', 'warmup')), 'no scratch file in the data directory');
+  assert.ok(!existsSync(join(dataDir, 'warmup')), 'no write-thread scratch file in the data directory');
+});
+
 async function render(target: string): Promise<RenderJson> {
   return getJson<RenderJson>(
     server.ports.http,
