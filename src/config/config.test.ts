@@ -25,6 +25,9 @@ test('config errors name the option and the bad value', () => {
     ['[cache]\nwal_fsync = maybe', /wal_fsync: got 'maybe'; want true or false/],
     ['[cache]\nwrite_strategy = fastest', /write_strategy got 'fastest'/],
     ['[cache]\nmax_cache_size = -5', /max_cache_size: got '-5'/],
+    ['[ingest]\nwarmup_points = 1000001', /ingest\.warmup_points got 1000001; want 0 \(off\) to 1000000/],
+    ['[ingest]\nwarmup_points = inf', /ingest\.warmup_points got Infinity/],
+    ['[ingest]\nwarmup_points = 2.5', /ingest\.warmup_points got 2\.5/],
   ];
   for (const [text, re] of bad)
     assert.throws(() => applyConfigText(defaultConfig(), text, 'c.conf'), re, text);

