@@ -133,6 +133,35 @@ describe('PointSlab', () => {
     assert.deepEqual(contents(slab, again), { timestamps: [5], values: [6] });
   });
 
+  it('keeps the pages it drops when empty, up to 32, and fills them again before making new ones', () => {
+    const slab = new PointSlab();
+    const fill = (n: number, base: number) => {
+      const qs = Array.from({ length: 50 }, () => slab.open());
+      for (let i = 0; i < n; i++) slab.push(qs[i % 50], base + i, -(base + i));
+      return qs;
+    };
+    const first = fill(300_000, 0);
+    const pages = slab.allocatedBytes / (1 << 20);
+    assert.ok(pages >= 5, `${pages} pages for 300,000 points`);
+    for (const q of first) slab.release(q);
+    assert.equal(slab.spareBytes, (pages - 1) * (1 << 20), 'every page but the first set aside');
+    // Stale doubles in a reused page never show: each queue reads back exactly what it was given.
+    const second = fill(300_000, 1_000_000);
+    assert.equal(slab.spareBytes, 0, 'the spare pages were used first');
+    assert.equal(slab.allocatedBytes, pages * (1 << 20), 'and no page was added');
+    for (let k = 0; k < 50; k++) {
+      const got = contents(slab, second[k]);
+      assert.equal(got.timestamps.length, 6000);
+      assert.deepEqual(got.timestamps.slice(0, 3), [1_000_000 + k, 1_000_050 + k, 1_000_100 + k]);
+      assert.deepEqual(got.values.slice(-1), [-(1_000_000 + k + 50 * 5999)]);
+    }
+    for (const q of second) slab.release(q);
+    // A spike past 32 spare pages keeps only 32.
+    const big = fill(3_000_000, 0);
+    for (const q of big) slab.release(q);
+    assert.equal(slab.spareBytes, 32 * (1 << 20));
+  });
+
   it('takes about 16 bytes per point for long queues', () => {
     const slab = new PointSlab();
     const qs = Array.from({ length: 1000 }, () => slab.open());

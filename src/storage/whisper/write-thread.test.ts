@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { pointsOf } from '../store.js';
 import { WhisperStore } from './store.js';
-import { workerOf } from './write-thread.js';
+import { MessageBuffers, WhisperWriteThread, workerOf } from './write-thread.js';
 
 const schema = {
   archives: [{ secondsPerPoint: 10, points: 60 }],
@@ -128,6 +128,62 @@ test('three write threads: every metric lands, outcomes come back in call order,
     }
   } finally {
     await store.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('MessageBuffers: a buffer given back serves the next message that fits; bounds keep the largest', () => {
+  const pool = new MessageBuffers(2, 1 << 20);
+  const a = pool.take(100);
+  assert.equal(a.length, 100);
+  assert.equal(a.buffer.byteLength, 65536, 'at least 64 KiB');
+  const b = pool.take(10_000);
+  assert.equal(b.buffer.byteLength, 131072, 'rounded up to a power of two');
+  assert.equal(pool.made, 2);
+  pool.give(a.buffer as ArrayBuffer);
+  pool.give(b.buffer as ArrayBuffer);
+  const c = pool.take(9000);
+  assert.equal(c.buffer, b.buffer, 'the first free buffer large enough');
+  assert.equal(c.length, 9000);
+  assert.equal(pool.take(50).buffer, a.buffer);
+  assert.deepEqual([pool.made, pool.reused, pool.bytes], [2, 2, 0]);
+  pool.give(new ArrayBuffer(65536));
+  pool.give(new ArrayBuffer(262144));
+  pool.give(new ArrayBuffer(131072));
+  assert.equal(pool.bytes, 262144 + 131072, 'over two buffers: the smallest went');
+  pool.give(new ArrayBuffer(1 << 20));
+  assert.equal(pool.bytes, 1 << 20, 'over 1 MiB: the smaller ones went');
+});
+
+test('write messages reuse the buffers the workers send back, and the points still land', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'carbonado-wthread-'));
+  const threads = new WhisperWriteThread({ root, threads: 2 });
+  const store = new WhisperStore({ root, schemaFor: () => schema });
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const t = now - (now % 10) - 200;
+    for (let round = 0; round < 5; round++) {
+      const jobs = Array.from({ length: 20 }, (_, m) => ({
+        metric: `pool.m${m}`,
+        timestamps: [t + round * 10],
+        values: [round * 100 + m],
+        schema,
+      }));
+      const outcomes = await threads.writeMany(
+        pointsOf(jobs),
+        (metric) => jobs.find((j) => j.metric === metric)?.schema,
+      );
+      assert.ok(
+        outcomes.every((o) => o === true || o === false),
+        `round ${round}: ${outcomes}`,
+      );
+    }
+    assert.ok(threads.buffers.made <= 4, `${threads.buffers.made} buffers made for 10 messages`);
+    assert.equal(threads.buffers.made + threads.buffers.reused, 10, 'one buffer per message, per thread');
+    const got = await store.fetch('pool.m7', t - 10, t + 50, now);
+    assert.deepEqual([...(got?.values ?? [])], [7, 107, 207, 307, 407, Number.NaN]);
+  } finally {
+    await threads.close();
     rmSync(root, { recursive: true, force: true });
   }
 });

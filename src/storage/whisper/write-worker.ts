@@ -67,6 +67,8 @@ parentPort!.on('message', (msg: WriteMessage | WarmupMessage) => {
       errors.push({ index: i, name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code });
     }
   }
-  const reply: WriteReply = { id: msg.id, errors, created };
-  parentPort!.postMessage(reply, [created.buffer]);
+  // The points' buffer goes back with the reply, for the next message (MessageBuffers).
+  const data = msg.data.buffer as ArrayBuffer;
+  const reply: WriteReply = { id: msg.id, errors, created, data };
+  parentPort!.postMessage(reply, [created.buffer, data]);
 });
