@@ -2,6 +2,7 @@ import type { PointBatch } from '../ingest/batch.js';
 import type { IngestSink } from '../ingest/sink.js';
 import { createLogger } from '../log.js';
 import type { MetricPoints } from '../storage/store.js';
+import { LiveMap } from './live-map.js';
 import { lastPerTimestamp } from './points.js';
 import type { CacheReader } from './reader.js';
 import { MAX_POINTS, PointSlab } from './slab.js';
@@ -57,14 +58,14 @@ export class MetricCache implements IngestSink, CacheReader {
   private readonly log: PointLog | undefined;
   private readonly slab = new PointSlab();
   /** Metric name -> its queue in the slab, for every metric with queued points. */
-  private readonly queues = new Map<string, number>();
+  private readonly queues = new LiveMap();
   /** Queue id -> the oldest WAL segment holding any of its points. */
   private readonly queueSegment: number[] = [];
   /**
    * Metric name -> its newest flight: a queue taken by the writer (`take`), whose points stay in the slab,
    * readable, until they are persisted. A metric's older flights hang off it through `older`.
    */
-  private readonly inflight = new Map<string, number>();
+  private readonly inflight = new LiveMap();
   /** Flight (queue id) -> the same metric's next older flight, or -1. */
   private readonly older: number[] = [];
   /** Queues and flights per WAL segment id: a segment is needed while its count is above 0. */
