@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricCache } from '../cache/cache.js';
@@ -132,7 +132,7 @@ async function warmIngest(dir: string, opts: WarmupOptions): Promise<number> {
  * Writes `points` lines as agents send them, interval after interval over WARMUP_METRICS names: integer and
  * fractional values, timestamps ten seconds apart. Returns how many it wrote.
  */
-function sendLines(socket: import('node:net').Socket, points: number): number {
+function sendLines(socket: Socket, points: number): number {
   const metrics = Math.min(WARMUP_METRICS, points);
   const intervals = Math.ceil(points / metrics);
   const first = Math.floor(Date.now() / 1000) - intervals * 10;

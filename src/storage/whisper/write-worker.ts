@@ -41,13 +41,7 @@ parentPort!.on('message', (msg: WriteMessage | WarmupMessage) => {
     try {
       warmUpWrites(dir, metrics, rounds, sparse);
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      reply.errors.push({
-        index: 0,
-        name: e.name ?? 'Error',
-        message: e.message ?? String(err),
-        code: e.code,
-      });
+      reply.errors.push(errorEntry(0, err));
     }
     parentPort!.postMessage(reply);
     return;
@@ -63,8 +57,7 @@ parentPort!.on('message', (msg: WriteMessage | WarmupMessage) => {
     try {
       if (store.writeSync(msg.metrics[i], timestamps, values, msg.schemas[i] ?? undefined)) created[i] = 1;
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      errors.push({ index: i, name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code });
+      errors.push(errorEntry(i, err));
     }
   }
   // The points' buffer goes back with the reply, for the next message (MessageBuffers).
@@ -72,3 +65,9 @@ parentPort!.on('message', (msg: WriteMessage | WarmupMessage) => {
   const reply: WriteReply = { id: msg.id, errors, created, data };
   parentPort!.postMessage(reply, [created.buffer, data]);
 });
+
+/** A failure as the reply carries it: the error's name, message and errno code survive the message. */
+function errorEntry(index: number, err: unknown): WriteReply['errors'][number] {
+  const e = err as NodeJS.ErrnoException;
+  return { index, name: e.name ?? 'Error', message: e.message ?? String(err), code: e.code };
+}
