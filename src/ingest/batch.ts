@@ -29,6 +29,11 @@ export class PointBatch {
    * the name up (MetricCache does). Only the plaintext receivers set it.
    */
   entries: Int32Array;
+  /**
+   * The interner entry of the last point parseCommonLines pushed, kept across `clear`: the next read's
+   * first name is most likely the one that followed it before (NameInterner.nextAfter). -1: none.
+   */
+  lastEntry = -1;
   private interner: NameInterner | undefined;
   private internerEpoch = 0;
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { PointBatch } from '../batch.js';
 import { DEFAULT_POINT_LIMITS } from '../datapoint.js';
 import { parseDecimal } from '../decimal.js';
-import { NameInterner } from '../intern.js';
+import { FNV_BASIS, fnvStep, NameInterner } from '../intern.js';
 import { type LineOptions, type ParsedLine, parseCommonLines, parseLine } from './parse.js';
 
 const NOW = 1_700_000_000;
@@ -266,6 +266,8 @@ test('parseCommonLines agrees with parseLine on 20,000 random lines of plausible
   for (let i = 0; i < 20_000; i++) {
     const name = pick([
       'a.b',
+      'a.bc',
+      'a.b.c',
       'host.cpu.user',
       `m${Math.floor(random() * 50)}.v`,
       'x;t=1',
@@ -282,7 +284,11 @@ test('parseCommonLines agrees with parseLine on 20,000 random lines of plausible
     ]);
     const ts = pick([
       `1${digits(9)}`,
-      `1${digits(9)}`,
+      // Repeats and near-repeats of one timestamp, for parseCommonLines' same-bytes shortcut.
+      '1700000000',
+      '1700000000',
+      '17000000001',
+      '170000000',
       digits(1 + Math.floor(random() * 16)),
       '-1',
       `${digits(10)}.5`,
@@ -296,4 +302,62 @@ test('parseCommonLines agrees with parseLine on 20,000 random lines of plausible
   const { points, fast } = viaCommon(text, new NameInterner());
   assert.deepEqual(points, viaParseLine(text));
   assert.ok(fast > 500, `${fast} lines took the fast path`);
+});
+
+test('parseCommonLines learns the order names come in and still reads a line out of order right', () => {
+  const names = new NameInterner();
+  const batch = new PointBatch();
+  const order = ['srv.a.cpu', 'srv.a.cpub', 'srv.b', 'srv.a.cpu.user'];
+  const lines = (ns: string[], t: number) => Buffer.from(ns.map((n, i) => `${n} ${i} ${t}\n`).join(''));
+  // First sight: each name goes through parseLine (interned there), as the receiver does.
+  const first = lines(order, NOW);
+  let at = 0;
+  for (const n of order) {
+    const nl = first.indexOf(0x0a, at);
+    assert.equal(parseLine(first, at, nl, options, undefined, names)?.ok, true, n);
+    at = nl + 1;
+  }
+  // The same order, read twice: every line taken here, and each name learns its successor.
+  for (const t of [NOW + 10, NOW + 20]) {
+    const buf = lines(order, t);
+    batch.clear();
+    assert.equal(parseCommonLines(buf, 0, buf.length, COMMON_OPTIONS, names, batch), buf.length);
+    assert.deepEqual(batch.names.slice(0, batch.length), order);
+    assert.deepEqual(
+      [...batch.timestamps.subarray(0, batch.length)],
+      order.map(() => t),
+    );
+  }
+  const entryOf = (n: string) => {
+    const b = Buffer.from(n);
+    let h = FNV_BASIS;
+    for (const x of b) h = fnvStep(h, x);
+    return names.find(b, 0, b.length, h);
+  };
+  const next = Buffer.from('srv.a.cpub 1 2\n');
+  const view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  assert.equal(names.nextAfter(entryOf('srv.a.cpu'), next, view, 0, next.length), entryOf('srv.a.cpub'));
+  // The learnt successor is checked byte for byte: a name one byte shorter or longer is not it.
+  const shorter = Buffer.from('srv.a.cpu 1 2\n');
+  const longer = Buffer.from('srv.a.cpubx 1 2\n');
+  const same = Buffer.from('srv.a.cpuc 1 2\n');
+  for (const b of [shorter, longer, same])
+    assert.equal(
+      names.nextAfter(
+        entryOf('srv.a.cpu'),
+        b,
+        new DataView(b.buffer, b.byteOffset, b.byteLength),
+        0,
+        b.length,
+      ),
+      -1,
+    );
+  // Out of order, and a name that is a prefix of the expected one: what parseLine gives, line for line.
+  // A name that is not plain ASCII is never taken here unless learnt as a successor: parseLine reads it.
+  const mixed = ['srv.a.cpu', 'srv.a.cpu.user', 'srv.a.cpu', 'srv.a.cpub', 'srv.b', 'srv.b', 'é.x', 'srv.b'];
+  const text = mixed.map((n, i) => `${n} ${i}.5 ${NOW + (i % 2)}`).join('\n') + '\n';
+  const got = viaCommon(text, names);
+  assert.deepEqual(got.points, viaParseLine(text));
+  assert.equal(got.fast, mixed.length - 1);
+  assert.equal(batch.lastEntry >= 0, true);
 });

@@ -137,6 +137,15 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
  * is read once. A line taken here gets exactly what `parseLine` would give it: the name is one `names`
  * accepted before, the value is computed as `parseDecimal` computes it (Clinger's fast path), and the
  * timestamp passes the same limit. `start` must be the start of a line, and `end` just after a `\n`.
+ *
+ * Two shortcuts follow from how agents send (an interval's metrics in the same order each time, all with
+ * the interval's timestamp), each checked byte for byte, so a line that breaks the pattern only takes
+ * the longer way:
+ * - the name is first compared with the one that followed the previous line's name last time
+ *   (`NameInterner.nextAfter`, four bytes at a time, `batch.lastEntry` carrying the previous name across
+ *   reads); only when that fails is it hashed and looked up;
+ * - a timestamp with the same bytes as the previous line's, in the same buffer, is not parsed again.
+ * parse.bench.ts, 10,000 names in turn: 66 -> 32 ns a line (the hash lookup had been half of it).
  */
 export function parseCommonLines(
   buf: Uint8Array,
@@ -147,18 +156,33 @@ export function parseCommonLines(
   batch: PointBatch,
 ): number {
   const { maxTimestamp, maxLineLength } = options;
+  const words = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let previous = batch.lastEntry;
+  let lastTimeAt = -1;
+  let lastTimeLength = 0;
+  let lastTime = 0;
   let line = start;
   while (line < end) {
     let i = line;
-    let hash = FNV_BASIS;
-    let b = buf[i];
-    // The name: printable ASCII up to one space.
-    while (b > 0x20 && b < 0x7f) {
-      hash = Math.imul(hash ^ b, 0x01000193);
-      b = buf[++i];
+    let entry = names.nextAfter(previous, buf, words, line, end);
+    let nameEnd: number;
+    let b: number;
+    if (entry >= 0) {
+      nameEnd = line + names.lengthOf(entry);
+      i = nameEnd;
+    } else {
+      let hash = FNV_BASIS;
+      b = buf[i];
+      // The name: printable ASCII up to one space.
+      while (b > 0x20 && b < 0x7f) {
+        hash = Math.imul(hash ^ b, 0x01000193);
+        b = buf[++i];
+      }
+      if (b !== 0x20 || i === line) return line;
+      nameEnd = i;
+      entry = names.find(buf, line, nameEnd, hash);
+      if (entry < 0) return line;
     }
-    if (b !== 0x20 || i === line) return line;
-    const nameEnd = i;
     b = buf[++i];
     let negative = false;
     if (b === 0x2d) {
@@ -191,23 +215,53 @@ export function parseCommonLines(
       sawDigit ||= fraction > 0;
     }
     if (b !== 0x20 || !sawDigit || digits > 15 || fraction > 22) return line;
-    b = buf[++i];
-    let timestamp = 0;
-    const timeStart = i;
-    while (b >= 0x30 && b <= 0x39) {
-      timestamp = timestamp * 10 + (b - 0x30);
-      b = buf[++i];
+    const timeStart = ++i;
+    let timestamp: number;
+    if (lastTimeAt >= 0 && sameBytes(buf, words, timeStart, lastTimeAt, lastTimeLength, end)) {
+      timestamp = lastTime;
+      i += lastTimeLength;
+    } else {
+      timestamp = 0;
+      b = buf[i];
+      while (b >= 0x30 && b <= 0x39) {
+        timestamp = timestamp * 10 + (b - 0x30);
+        b = buf[++i];
+      }
+      if (b !== 0x0a || i === timeStart || i - timeStart > 15 || timestamp > maxTimestamp) return line;
+      lastTimeAt = timeStart;
+      lastTimeLength = i - timeStart;
+      lastTime = timestamp;
     }
-    if (b !== 0x0a || i === timeStart || i - timeStart > 15 || timestamp > maxTimestamp) return line;
     // Only a value padded with thousands of zeros gets here; parseLine's caller refuses it as too long.
     if (i - line > maxLineLength) return line;
-    const entry = names.find(buf, line, nameEnd, hash);
-    if (entry < 0) return line;
     const v = fraction === 0 ? mantissa : mantissa / POW10[fraction];
     batch.push(names.nameOf(entry), timestamp, negative ? -v : v, entry);
+    names.follow(previous, entry);
+    previous = entry;
+    batch.lastEntry = entry;
     line = i + 1;
   }
   return line;
+}
+
+/**
+ * True when `buf[at, at + n)` holds the same bytes as `buf[from, from + n)` (an earlier timestamp, digits
+ * only) and a `\n` follows them before `end`.
+ */
+function sameBytes(
+  buf: Uint8Array,
+  words: DataView,
+  at: number,
+  from: number,
+  n: number,
+  end: number,
+): boolean {
+  if (at + n >= end || buf[at + n] !== 0x0a) return false;
+  let k = 0;
+  for (; k + 4 <= n; k += 4)
+    if (words.getInt32(at + k, true) !== words.getInt32(from + k, true)) return false;
+  for (; k < n; k++) if (buf[at + k] !== buf[from + k]) return false;
+  return true;
 }
 
 function accepted(name: string, value: number, timestamp: number, into: ParsedLine | undefined): ParsedLine {
