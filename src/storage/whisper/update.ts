@@ -21,6 +21,8 @@ let aligned = new Float64Array(64);
 let lowerIntervals = new Float64Array(64);
 let uniqueIntervals = new Float64Array(64);
 let runBytes = Buffer.alloc(64 * POINT_SIZE);
+/** runBytes as a DataView: its setters compile to a store or two, where Buffer's writeUInt32BE and writeDoubleBE are calls with range checks. */
+let runView = viewOf(runBytes);
 let runStart = new Float64Array(64);
 let runByte = new Uint32Array(65);
 let neighborBuf = Buffer.alloc(64 * POINT_SIZE);
@@ -38,8 +40,23 @@ function ensure(n: number): void {
   lowerIntervals = new Float64Array(size);
   uniqueIntervals = new Float64Array(size);
   runBytes = Buffer.alloc(size * POINT_SIZE);
+  runView = viewOf(runBytes);
   runStart = new Float64Array(size);
   runByte = new Uint32Array(size + 1);
+}
+
+/**
+ * The start of the interval of `step` seconds holding `t`: `t - t % step` for whole t in 0..MAX_TIMESTAMP
+ * and whole step >= 1. On doubles V8 compiles `%` to a call to fmod, once per point (a fifth of a
+ * 60-point write in update.bench.ts); a division, a floor and a product are three instructions, and
+ * exact here: t / step is never within rounding of the next integer (that would take t near 2^53).
+ */
+export function intervalStart(t: number, step: number): number {
+  return step * Math.floor(t / step);
+}
+
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** Python's `a % b` for b > 0: the result takes the sign of the divisor. */
@@ -184,7 +201,7 @@ function archiveUpdateMany(
 ): number {
   const archive = header.archives[index];
   const step = archive.secondsPerPoint;
-  for (let i = lo; i < hi; i++) aligned[i] = sortedTs[i] - (sortedTs[i] % step);
+  for (let i = lo; i < hi; i++) aligned[i] = intervalStart(sortedTs[i], step);
 
   // Pack contiguous runs of intervals; of points sharing an interval the last one counts. Like
   // whisper, a run is closed by the first gap and its start is derived from its last interval; the
@@ -202,8 +219,8 @@ function archiveUpdateMany(
       runs++;
       runFirstByte = bytes;
     }
-    runBytes.writeUInt32BE(interval, bytes);
-    runBytes.writeDoubleBE(sortedVs[i], bytes + 4);
+    runView.setUint32(bytes, interval);
+    runView.setFloat64(bytes + 4, sortedVs[i]);
     bytes += POINT_SIZE;
     previous = interval;
   }
@@ -228,7 +245,7 @@ function archiveUpdateMany(
     const count = hi - lo;
     for (let i = 0; i < count; i++) {
       const t = aligned[lo + i];
-      lowerIntervals[i] = t - (t % lowerStep);
+      lowerIntervals[i] = intervalStart(t, lowerStep);
     }
     const unique = pythonSetOrder(lowerIntervals, count, uniqueIntervals);
     let propagated = false;
@@ -271,7 +288,7 @@ function propagate(
   higher: ArchiveInfo,
   lower: ArchiveInfo,
 ): boolean {
-  const lowerIntervalStart = timestamp - (timestamp % lower.secondsPerPoint);
+  const lowerIntervalStart = intervalStart(timestamp, lower.secondsPerPoint);
   const higherBase = readU32(fd, higher.offset);
   let firstOffset = higher.offset;
   if (higherBase !== 0) {
