@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 
 /**
  * Makes sure Debian packages that a test compares against (python3-whisper, graphite-web, …) are
@@ -10,17 +10,32 @@ export function ensureDebianPackages(packages: string[]): string | null {
   if (missing.length === 0) return null;
   if (process.getuid?.() !== 0)
     return `needs Debian packages ${missing.join(', ')} (not root, cannot install)`;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let r = spawnSync('apt-get', ['install', '-y', '-q', ...missing], { env, encoding: 'utf8' });
+  let r = aptGet(['install', '-y', '-q', ...missing]);
   if (r.status !== 0) {
     // The package lists may be absent on a fresh machine: update once and retry.
-    spawnSync('apt-get', ['update', '-q'], { env, encoding: 'utf8' });
-    r = spawnSync('apt-get', ['install', '-y', '-q', ...missing], { env, encoding: 'utf8' });
+    aptGet(['update', '-q']);
+    r = aptGet(['install', '-y', '-q', ...missing]);
   }
   const still = missing.filter((p) => !isInstalled(p));
   if (still.length === 0) return null;
   return `needs Debian packages ${still.join(', ')}: apt-get install failed: ${(r.stderr ?? '').slice(-300)}`;
 }
+
+/**
+ * apt-get, one at a time: the test runner runs test files in parallel, and on a fresh machine two of
+ * them installing at once made the second fail on dpkg's lock (a peer test skipped in CI, 2026-12-03).
+ * Our own calls queue on a flock(1) of their own; apt-get also waits up to 10 minutes for dpkg's lock
+ * when someone else (unattended-upgrades) holds it. Without flock(1), apt-get's wait alone.
+ */
+function aptGet(args: string[]): SpawnSyncReturns<string> {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const apt = ['apt-get', '-o', 'DPkg::Lock::Timeout=600', ...args];
+  const queued = spawnSync('flock', ['-w', '1200', APT_QUEUE, ...apt], { env, encoding: 'utf8' });
+  if (queued.error === undefined) return queued;
+  return spawnSync(apt[0], apt.slice(1), { env, encoding: 'utf8' });
+}
+
+const APT_QUEUE = '/tmp/carbonado-apt-get.lock';
 
 function isInstalled(pkg: string): boolean {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
