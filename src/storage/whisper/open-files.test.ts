@@ -74,6 +74,31 @@ test('writes through files held open land; a deleted file is created again at th
   s.closeFiles();
 });
 
+test('a metric whose directory an operator removed is created again, directory and all', async () => {
+  const root = mkdtempSync(join(dir, 'r-'));
+  for (const [openFiles, metric] of [
+    [8, 'gone.held.a'],
+    [0, 'gone.plain.a'],
+  ] as const) {
+    const s =
+      openFiles > 0
+        ? store(root, openFiles)
+        : new WhisperStore({ root, schemaFor: () => schema, clock: () => NOW });
+    assert.equal(s.writeSync(metric, [T], [1]), true, 'created');
+    rmSync(join(root, 'gone'), { recursive: true });
+    // Held open, the write sees the file gone and starts again by name; not held, the write fails
+    // with ENOENT as a deleted file's does, and the next one starts again.
+    if (openFiles === 0) assert.throws(() => s.writeSync(metric, [T + 10], [2]), /ENOENT/);
+    assert.equal(
+      s.writeSync(metric, [T + 20], [3]),
+      true,
+      'created again, though the store knew its directory',
+    );
+    assert.deepEqual(await values(s, metric), [Number.NaN, Number.NaN, 3, Number.NaN]);
+    s.closeFiles();
+  }
+});
+
 test('a file replaced by a rename (as whisper-resize does) gets the next write, not the old inode', async () => {
   const root = mkdtempSync(join(dir, 'b-'));
   const s = store(root, 8);
